@@ -1,0 +1,246 @@
+#include "models/common/params.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "models/common/error.h"
+
+namespace cowsim {
+
+using nlohmann::json;
+
+ParamRegistry::Scope::Scope(ParamRegistry& r, const std::string& name) : r_(r), saved_(r.prefix_.size()) {
+  r_.prefix_ += name + ".";
+}
+ParamRegistry::Scope::~Scope() { r_.prefix_.resize(saved_); }
+
+std::string ParamRegistry::full(const char* name) const { return prefix_ + name; }
+
+namespace {
+
+std::string join(const std::vector<std::string>& v, const char* sep) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
+  return out;
+}
+
+[[noreturn]] void bad_value(const std::string& path, const json& j, const std::string& expected) {
+  throw InputError("parameter '" + path + "': invalid value " + j.dump() + " (expected " + expected + ")");
+}
+
+template <class T>
+void add_unsigned(std::vector<ParamInfo>& params, std::string path, T& v, const char* unit,
+                  const char* desc, T min, T max) {
+  std::string range = std::to_string(min) + ".." + std::to_string(max);
+  params.push_back({path, "integer", unit, desc, json(v), range, [&v] { return json(v); },
+                    [&v, path, min, max, range](const json& j) {
+                      uint64_t x = 0;
+                      if (j.is_number_unsigned()) {
+                        x = j.get<uint64_t>();
+                      } else if (j.is_string()) {
+                        if (!parse_size(j.get<std::string>(), x)) bad_value(path, j, "an integer in " + range);
+                      } else {
+                        bad_value(path, j, "an integer in " + range);
+                      }
+                      if (x < min || x > max) bad_value(path, j, "an integer in " + range);
+                      v = static_cast<T>(x);
+                    }});
+}
+
+}  // namespace
+
+void ParamRegistry::add(const char* name, uint64_t& v, const char* unit, const char* desc, uint64_t min,
+                        uint64_t max) {
+  add_unsigned(params_, full(name), v, unit, desc, min, max);
+}
+
+void ParamRegistry::add(const char* name, uint32_t& v, const char* unit, const char* desc, uint32_t min,
+                        uint32_t max) {
+  add_unsigned(params_, full(name), v, unit, desc, min, max);
+}
+
+void ParamRegistry::add(const char* name, double& v, const char* unit, const char* desc, double min,
+                        double max) {
+  std::ostringstream range;
+  range << min << ".." << max;
+  std::string path = full(name);
+  params_.push_back({path, "number", unit, desc, json(v), range.str(), [&v] { return json(v); },
+                     [&v, path, min, max, r = range.str()](const json& j) {
+                       if (!j.is_number()) bad_value(path, j, "a number in " + r);
+                       double x = j.get<double>();
+                       if (!std::isfinite(x) || x < min || x > max) bad_value(path, j, "a number in " + r);
+                       v = x;
+                     }});
+}
+
+void ParamRegistry::add(const char* name, bool& v, const char* desc) {
+  std::string path = full(name);
+  params_.push_back({path, "boolean", "", desc, json(v), "true|false", [&v] { return json(v); },
+                     [&v, path](const json& j) {
+                       if (!j.is_boolean()) bad_value(path, j, "true or false");
+                       v = j.get<bool>();
+                     }});
+}
+
+void ParamRegistry::add(const char* name, std::string& v, const char* desc, std::vector<std::string> choices) {
+  std::string path = full(name);
+  std::string range = join(choices, "|");
+  params_.push_back({path, "choice", "", desc, json(v), range, [&v] { return json(v); },
+                     [&v, path, choices, range](const json& j) {
+                       if (!j.is_string()) bad_value(path, j, "one of " + range);
+                       for (const auto& c : choices)
+                         if (c == j.get<std::string>()) { v = c; return; }
+                       bad_value(path, j, "one of " + range);
+                     }});
+}
+
+void ParamRegistry::add_choice(const char* name, const char* desc, const std::vector<std::string>& names,
+                               std::function<size_t()> get, std::function<void(size_t)> set) {
+  std::string path = full(name);
+  std::string range = join(names, "|");
+  params_.push_back({path, "choice", "", desc, json(names.at(get())), range,
+                     [names, get] { return json(names.at(get())); },
+                     [names, set, path, range](const json& j) {
+                       if (j.is_string())
+                         for (size_t i = 0; i < names.size(); ++i)
+                           if (names[i] == j.get<std::string>()) { set(i); return; }
+                       bad_value(path, j, "one of " + range);
+                     }});
+}
+
+const ParamInfo* ParamRegistry::find(const std::string& path) const {
+  for (const auto& p : params_)
+    if (p.path == path) return &p;
+  return nullptr;
+}
+
+std::string ParamRegistry::valid_keys_under(const std::string& prefix) const {
+  std::vector<std::string> keys;
+  for (const auto& p : params_) {
+    if (p.path.compare(0, prefix.size(), prefix) != 0) continue;
+    std::string rest = p.path.substr(prefix.size());
+    std::string key = rest.substr(0, rest.find('.'));
+    bool seen = false;
+    for (const auto& k : keys) seen |= (k == key);
+    if (!seen) keys.push_back(key);
+  }
+  return join(keys, ", ");
+}
+
+void ParamRegistry::apply_at(const json& j, const std::string& prefix, const std::string& origin) {
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    std::string path = prefix + it.key();
+    if (const ParamInfo* p = find(path)) {
+      try {
+        p->set(it.value());
+      } catch (const InputError& e) {
+        throw InputError(origin + ": " + e.what());
+      }
+      continue;
+    }
+    bool is_group = false;
+    for (const auto& p : params_) is_group |= p.path.compare(0, path.size() + 1, path + ".") == 0;
+    if (!is_group) {
+      std::string where = prefix.empty() ? "at top level" : "in '" + prefix.substr(0, prefix.size() - 1) + "'";
+      throw InputError(origin + ": unknown parameter '" + path + "' (valid keys " + where + ": " +
+                       valid_keys_under(prefix) + ")");
+    }
+    if (!it.value().is_object())
+      throw InputError(origin + ": '" + path + "' is a group of parameters (" + valid_keys_under(path + ".") +
+                       "), not a value");
+    apply_at(it.value(), path + ".", origin);
+  }
+}
+
+void ParamRegistry::apply(const json& j, const std::string& origin) {
+  if (!j.is_object()) throw InputError(origin + ": configuration must be a JSON object");
+  apply_at(j, "", origin);
+}
+
+void ParamRegistry::apply_override(const std::string& assignment) {
+  auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw InputError("--set '" + assignment + "': expected KEY=VALUE, e.g. --set tlb.l1d.entries=128");
+  std::string path = assignment.substr(0, eq), text = assignment.substr(eq + 1);
+  const ParamInfo* p = find(path);
+  if (!p) {
+    std::string prefix = path.substr(0, path.rfind('.') == std::string::npos ? 0 : path.rfind('.') + 1);
+    std::string valid = valid_keys_under(prefix);
+    if (valid.empty()) valid = valid_keys_under("");
+    throw InputError("--set: unknown parameter '" + path + "' (valid keys" +
+                     (prefix.empty() ? std::string(" at top level") : " in '" + prefix.substr(0, prefix.size() - 1) + "'") +
+                     ": " + valid + ")");
+  }
+  json value;
+  if (p->type == "integer") {
+    value = text;  // the setter parses sizes with suffixes
+  } else if (p->type == "number") {
+    try {
+      size_t used = 0;
+      double d = std::stod(text, &used);
+      if (used != text.size()) throw std::invalid_argument(text);
+      value = d;
+    } catch (const std::exception&) {
+      throw InputError("--set " + path + ": '" + text + "' is not a number (expected " + p->range + ")");
+    }
+  } else if (p->type == "boolean") {
+    if (text != "true" && text != "false")
+      throw InputError("--set " + path + ": '" + text + "' is not a boolean (expected true or false)");
+    value = (text == "true");
+  } else {
+    value = text;
+  }
+  try {
+    p->set(value);
+  } catch (const InputError& e) {
+    throw InputError(std::string("--set: ") + e.what());
+  }
+}
+
+json ParamRegistry::to_json() const {
+  json out = json::object();
+  for (const auto& p : params_) {
+    json* node = &out;
+    size_t start = 0;
+    for (size_t dot; (dot = p.path.find('.', start)) != std::string::npos; start = dot + 1)
+      node = &(*node)[p.path.substr(start, dot - start)];
+    (*node)[p.path.substr(start)] = p.get();
+  }
+  return out;
+}
+
+bool parse_size(const std::string& text, uint64_t& out) {
+  if (text.empty()) return false;
+  size_t i = 0;
+  uint64_t base = 10, v = 0;
+  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) { base = 16; i = 2; }
+  size_t digits = 0;
+  for (; i < text.size(); ++i, ++digits) {
+    char c = text[i];
+    uint64_t d;
+    if (c >= '0' && c <= '9') d = c - '0';
+    else if (base == 16 && c >= 'a' && c <= 'f') d = c - 'a' + 10;
+    else if (base == 16 && c >= 'A' && c <= 'F') d = c - 'A' + 10;
+    else break;
+    if (v > (UINT64_MAX - d) / base) return false;
+    v = v * base + d;
+  }
+  if (digits == 0) return false;
+  if (i < text.size()) {
+    if (i + 1 != text.size()) return false;
+    unsigned shift;
+    switch (text[i]) {
+      case 'K': shift = 10; break;
+      case 'M': shift = 20; break;
+      case 'G': shift = 30; break;
+      case 'T': shift = 40; break;
+      default: return false;
+    }
+    if (v > (UINT64_MAX >> shift)) return false;
+    v <<= shift;
+  }
+  out = v;
+  return true;
+}
+
+}  // namespace cowsim

@@ -1,0 +1,43 @@
+// Statistics output. Every model writes its counters into a StatSink under a scope named after
+// its place in the module tree, so stats.json nests like the system ("cores.0.tlb.l1d.hits")
+// and stats.txt has one `path value # description (unit)` line per statistic, like gem5.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace cowsim {
+
+class LatencyHistogram;
+
+class StatSink {
+ public:
+  class Scope {
+   public:
+    Scope(StatSink& s, const std::string& name);
+    ~Scope();
+   private:
+    StatSink& s_;
+    size_t saved_;
+  };
+
+  void counter(const std::string& name, uint64_t value, const char* unit, const char* desc);
+  void value(const std::string& name, double value, const char* unit, const char* desc);
+  void text(const std::string& name, const std::string& value, const char* desc);
+  // Writes name.{count,mean,p50,p90,p99,max}.
+  void histogram(const std::string& name, const LatencyHistogram& h, const char* unit, const char* desc);
+
+  const nlohmann::json& json() const { return root_; }
+  const std::string& text() const { return text_; }
+
+ private:
+  void put(const std::string& name, nlohmann::json v, const std::string& shown, const char* unit,
+           const char* desc);
+  nlohmann::json root_ = nlohmann::json::object();
+  std::string text_;
+  std::string prefix_;
+};
+
+}  // namespace cowsim

@@ -1,0 +1,62 @@
+// Core sc_module: one trace-driven CPU core. Its thread asks the OS model for the next
+// runnable process, switches to it and lets the Executor run its records with temporal
+// decoupling: the core runs ahead in local cycles and only yields to the SystemC kernel when
+// its quantum is used up, before system calls, and when it has nothing to run.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include "models/common/stats.h"
+#include "models/core/executor.h"
+#include "models/kernel/os_if.h"
+#include "models/tlb/translate_if.h"
+
+namespace cowsim {
+
+class Core : public sc_core::sc_module, private ExecEnv {
+ public:
+  using StreamFactory = std::function<std::unique_ptr<trace::RecordStream>(uint32_t pid)>;
+
+  sc_core::sc_port<TranslateIf> mmu;                 // to this core's TLB
+  sc_core::sc_port<OsIf> os;                         // scheduling and system calls
+  tlm_utils::simple_initiator_socket<Core> fault;    // page faults, to the kernel
+
+  Core(sc_core::sc_module_name name, unsigned id, const CoreParams& p, uint64_t quantum, uint64_t timeslice,
+       sc_core::sc_time cycle, StreamFactory streams);
+  const char* kind() const override { return "cowsim::Core"; }
+
+  void report(StatSink& s) const;
+  uint64_t accesses() const { return exec_ ? exec_->accesses() : 0; }
+  uint64_t records() const { return exec_ ? exec_->records() : 0; }
+
+ private:
+  void thread();
+  void end_of_elaboration() override;
+
+  // ExecEnv
+  void sync() override;
+  FaultResult fault(Process& p, const Fault& f) override;
+  Cycles syscall(Process& p, const trace::Record& r) override { return os_->syscall(p, r, id_, clock_.now()); }
+  void exit(Process& p, const std::string& reason) override { os_->exit(p, reason, clock_.now()); }
+  bool others_runnable() override { return os_->others_runnable(id_); }
+
+  unsigned id_;
+  CoreParams params_;
+  uint64_t timeslice_;
+  sc_core::sc_time cycle_;
+  StreamFactory streams_;
+  CoreClock clock_;
+  OsIf* os_ = nullptr;
+  std::unique_ptr<Executor> exec_;
+  sc_core::sc_event wake_;
+  tlm::tlm_generic_payload tx_;  // the fault transaction, reused
+  FaultExtension ext_;
+  uint64_t switches_ = 0, syncs_ = 0, idle_waits_ = 0;
+};
+
+}  // namespace cowsim

@@ -1,0 +1,80 @@
+// Executes a process's trace records on a core (SystemC-free logic). Accesses go through the
+// core's Translator; a fault is precise: the access is not committed, the fault goes to the
+// kernel, the handler's cycles are paid, and the access is re-executed from the TLB lookup.
+// Time is a local integer offset; the environment synchronises with the rest of the system
+// when the quantum is used up and before every system call.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "models/core/core_params.h"
+#include "models/kernel/process.h"
+#include "models/tlb/translate_if.h"
+#include "traces/record.h"
+
+namespace cowsim {
+
+namespace trace { class RecordStream; }
+
+// A process's saved user-mode state: its record stream and how far it got.
+struct TaskContext : UserContext {
+  std::unique_ptr<trace::RecordStream> stream;
+  trace::Record record;
+  bool pending = false;   // `record` is started but not finished
+  uint64_t position = 0;  // accesses of a range record already done
+};
+
+// Local time of a core, in cycles: `base` is where the core last synchronised with the
+// simulation kernel, `offset` how far it has run ahead since.
+struct CoreClock {
+  uint64_t base = 0, offset = 0, quantum = 10000;
+  Cycles now() const { return Cycles{base + offset}; }
+  bool due() const { return offset >= quantum; }
+};
+
+class ExecEnv {
+ public:
+  virtual ~ExecEnv() = default;
+  virtual void sync() = 0;  // bring simulated time up to the core's local time
+  virtual FaultResult fault(Process& p, const Fault& f) = 0;
+  virtual Cycles syscall(Process& p, const trace::Record& r) = 0;
+  virtual void exit(Process& p, const std::string& reason) = 0;
+  virtual bool others_runnable() = 0;
+};
+
+enum class StopReason { kExited, kBlocked, kPreempted, kMigrated };
+
+class Executor {
+ public:
+  Executor(const CoreParams& p, unsigned core, CoreClock& clock, Translator& mmu, ExecEnv& env);
+
+  // Runs `p` until it exits, blocks, moves to another core, or its slice ends while another
+  // process waits for this core.
+  StopReason run(Process& p, TaskContext& ctx, Cycles slice_end);
+
+  uint64_t accesses() const { return accesses_; }
+  uint64_t records() const { return records_; }
+  uint64_t faults() const { return faults_; }
+  uint64_t busy_cycles() const { return busy_; }
+  void add_busy(Cycles c) { busy_ += c.value; }
+
+ private:
+  // One access of `size` bytes; false if the process died on it.
+  bool access(Process& p, VirtAddr va, uint32_t size, AccessType type);
+  bool translate(Process& p, VirtAddr va, AccessType type);
+  void advance(Cycles c) {
+    clock_.offset += c.value;
+    busy_ += c.value;
+    if (clock_.due()) env_.sync();
+  }
+
+  unsigned core_;
+  double ipc_;
+  CoreClock& clock_;
+  Translator& mmu_;
+  ExecEnv& env_;
+  uint64_t accesses_ = 0, records_ = 0, faults_ = 0, busy_ = 0;
+};
+
+}  // namespace cowsim

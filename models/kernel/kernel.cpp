@@ -1,0 +1,596 @@
+#include "models/kernel/kernel.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <stdexcept>
+
+#include "models/common/error.h"
+#include "models/walker/walker.h"
+
+namespace cowsim {
+
+using trace::Advice;
+
+const char* fault_outcome_name(FaultOutcome o) {
+  static const char* names[] = {"anon_zero_fill", "zero_page_map", "zero_page_cow", "cow_copy", "cow_reuse",
+                                "shared_map", "thp_zero_fill", "thp_zero_page_map", "thp_reuse", "thp_copy"};
+  return names[static_cast<size_t>(o)];
+}
+
+namespace {
+constexpr uint64_t kMmapMinAddr = 65536;  // Linux's default vm.mmap_min_addr
+// Linux flushes ranges of more than this many pages with a full flush (tlb_single_page_flush_ceiling).
+constexpr uint64_t kFlushCeiling = 33;
+
+std::string hex(uint64_t v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
+  return b;
+}
+uint64_t page_up(uint64_t v) { return (v + kPageSize - 1) & ~(kPageSize - 1); }
+}  // namespace
+
+Kernel::Kernel(const KernelParams& p, PhysicalMemory& mem, unsigned levels, unsigned cores, bool strict)
+    : params_(p), cost_(params_.cost), mem_(mem), frames_(mem.frame_count()), tables_(mem_, frames_, levels),
+      levels_(levels), strict_(strict), cores_(cores) {}
+
+// ---------------------------------------------------------------- processes and scheduling
+
+Process& Kernel::new_process(uint32_t pid, uint32_t parent, Cycles now) {
+  if (by_pid_.count(pid)) throw InputError("pid " + std::to_string(pid) + " is created twice");
+  procs_.push_back(std::make_unique<Process>());
+  Process& p = *procs_.back();
+  p.pid = pid;
+  p.parent = parent;
+  p.start_time = now;
+  by_pid_[pid] = &p;
+  return p;
+}
+
+std::shared_ptr<AddressSpace> Kernel::new_mm() {
+  auto root = tables_.create_root();
+  if (!root) return nullptr;
+  auto mm = std::make_shared<AddressSpace>();
+  mm->root = *root;
+  mm->id = next_mm_id_++;
+  return mm;
+}
+
+unsigned Kernel::least_loaded_core() const {
+  std::vector<unsigned> load(cores_.size(), 0);
+  for (const auto& p : procs_)
+    if (p->state == TaskState::kRunnable || p->state == TaskState::kRunning) ++load[p->core];
+  return static_cast<unsigned>(std::min_element(load.begin(), load.end()) - load.begin());
+}
+
+void Kernel::enqueue(Process& p) {
+  p.state = TaskState::kRunnable;
+  cores_[p.core].runqueue.push_back(&p);
+  if (wakeup_) wakeup_(p.core);
+}
+
+void Kernel::wake(Process& p) {
+  p.blocked_on = BlockReason::kNone;
+  enqueue(p);
+}
+
+Process& Kernel::start_process(uint32_t pid, Cycles now) {
+  Process& p = new_process(pid, 0, now);
+  p.mm = new_mm();
+  if (!p.mm) throw InputError("out of simulated memory before pid " + std::to_string(pid) + " could start");
+  p.core = least_loaded_core();
+  enqueue(p);
+  return p;
+}
+
+Process* Kernel::process(uint32_t pid) {
+  auto it = by_pid_.find(pid);
+  return it == by_pid_.end() ? nullptr : it->second;
+}
+
+Process* Kernel::pick_next(unsigned core) {
+  auto& q = cores_[core].runqueue;
+  if (q.empty()) return nullptr;
+  Process* p = q.front();
+  q.erase(q.begin());
+  p->state = TaskState::kRunning;
+  return p;
+}
+
+void Kernel::yield(Process& p) { enqueue(p); }
+
+Cycles Kernel::switch_to(unsigned core, Process& p) {
+  CoreState& c = cores_[core];
+  if (c.mm == p.mm->id) return Cycles{0};
+  c.mm = p.mm->id;  // no PCIDs: loading another CR3 flushes the TLB
+  if (c.tlb) c.tlb->flush_all();
+  return Cycles{cost_.context_switch + cost_.full_flush};
+}
+
+Cycles Kernel::migrate(Process& p, unsigned core) {
+  p.core = core;
+  return Cycles{cost_.syscall + cost_.context_switch};
+}
+
+bool Kernel::any_alive() const {
+  for (const auto& p : procs_)
+    if (p->alive()) return true;
+  return false;
+}
+
+// ---------------------------------------------------------------- TLB maintenance
+
+Cycles Kernel::flush_range(const AddressSpace& mm, uint64_t start, uint64_t end, unsigned core) {
+  uint64_t pages = (end - start) >> kPageShift;
+  bool full = pages > kFlushCeiling;
+  Cycles c{0};
+  for (unsigned i = 0; i < cores_.size(); ++i) {
+    if (cores_[i].mm != mm.id || !cores_[i].tlb) continue;
+    if (full) cores_[i].tlb->flush_all();
+    else
+      for (uint64_t a = start; a < end; a += kPageSize) cores_[i].tlb->invalidate_page(VirtAddr{a}.vpn());
+    if (i != core) {
+      c += Cycles{cost_.ipi};
+      ++ipis_;
+    }
+  }
+  ++tlb_shootdowns_;
+  c += full ? Cycles{cost_.full_flush} : Cycles{cost_.invlpg * pages};
+  return c;
+}
+
+Cycles Kernel::flush_mm(const AddressSpace& mm, unsigned core) {
+  return flush_range(mm, 0, user_address_limit(levels_), core);
+}
+
+// ---------------------------------------------------------------- page helpers
+
+std::optional<Pfn> Kernel::alloc_page(Process& p) {
+  auto pfn = frames_.alloc();
+  if (!pfn) ++oom_kills_;
+  return pfn;
+}
+
+uint64_t Kernel::cache_key(const Vma& v, uint64_t addr) const {
+  uint64_t object = v.anonymous() ? (uint64_t{v.object} << 1 | 1) : (uint64_t{v.file} << 1);
+  return object << 36 | (v.pgoff + ((addr - v.start) >> kPageShift));
+}
+
+Pfn Kernel::cache_page(uint64_t key, bool& allocated, bool& failed) {
+  allocated = failed = false;
+  auto it = page_cache_.find(key);
+  if (it != page_cache_.end()) return it->second;
+  auto pfn = frames_.alloc();
+  if (!pfn) {
+    failed = true;
+    return Pfn{0};
+  }
+  frames_.info(*pfn).flags = frame_flags::kPageCache;  // the cache holds the first reference
+  page_cache_.emplace(key, *pfn);
+  allocated = true;
+  return *pfn;
+}
+
+uint64_t Kernel::zap(AddressSpace& mm, uint64_t start, uint64_t end) {
+  uint64_t pages = 0;
+  tables_.for_each_leaf(mm.root, start, end, [&](uint64_t, uint64_t& e) {
+    Pte pte = Pte::from_raw(e);
+    Pfn pfn = pte.pfn();
+    e = 0;
+    ++pages;
+    if (pfn == frames_.zero_page()) return;
+    FrameInfo& f = frames_.info(pfn);
+    --f.mapcount;
+    if (pte.dirty) f.flags |= frame_flags::kDirty;
+    frames_.put(pfn);
+  });
+  tables_.free_empty_tables(mm.root, start, end);
+  return pages;
+}
+
+void Kernel::teardown(AddressSpace& mm) {
+  zap(mm, 0, user_address_limit(levels_));
+  tables_.destroy(mm.root);
+  mm.vmas.clear();
+}
+
+int Kernel::syscall_error(Process& p, int err, const std::string& what) {
+  ++p.syscall_errors;
+  std::string name = err == kEINVAL ? "EINVAL" : err == kENOMEM ? "ENOMEM" : "EPERM";
+  std::string msg = "pid " + std::to_string(p.pid) + ": " + what + ": " + name;
+  if (strict_) throw InputError(msg + " (--strict makes failing system calls fatal)");
+  if (errors_.size() < 100) errors_.push_back(msg);
+  return err;
+}
+
+// ---------------------------------------------------------------- page faults
+
+FaultResult Kernel::kill(Process& p, const std::string& reason, Cycles cost) {
+  FaultResult r;
+  r.cycles = cost;
+  exit(p, reason, Cycles{0});
+  return r;
+}
+
+FaultResult Kernel::handle_fault(Process& p, const Fault& f, unsigned core) {
+  Cycles c{cost_.exception_entry + cost_.fault_base};
+  AddressSpace& mm = *p.mm;
+  uint64_t va = f.addr.value, page = va & ~(kPageSize - 1);
+  auto segv = [&](const char* why) {
+    ++p.segv;
+    return kill(p, std::string("SIGSEGV at ") + hex(va) + " (" + why + ")", c + Cycles{cost_.signal});
+  };
+  if (f.kind == FaultKind::kNonCanonical) return segv("outside user space");
+  Vma* vma = mm.vmas.find(va);
+  if (!vma) return segv("no mapping");
+  bool write = f.access == AccessType::kWrite, fetch = f.access == AccessType::kFetch;
+  if (write && !(vma->prot & trace::kProtWrite)) return segv("write to a mapping without write permission");
+  if (fetch && !(vma->prot & trace::kProtExec)) return segv("instruction fetch from a mapping without exec permission");
+  if (!write && !fetch && !(vma->prot & trace::kProtRead)) return segv("read from a mapping without read permission");
+
+  uint32_t created = 0;
+  uint64_t* slot = tables_.leaf(mm.root, f.addr, true, &created);
+  c += Cycles{uint64_t{cost_.table_alloc} * created};
+  if (!slot) return kill(p, "killed: out of memory (page table)", c);
+  uint64_t nx = (vma->prot & trace::kProtExec) ? 0 : pte_bits::kNoExecute;
+  uint64_t user_rw = pte_bits::kPresent | pte_bits::kUser | nx;
+  uint64_t writable = (vma->prot & trace::kProtWrite) ? pte_bits::kWritable : 0;
+  FaultOutcome outcome;
+  Pte old = Pte::from_raw(*slot);
+
+  auto new_anon_page = [&](bool zero) -> std::optional<Pfn> {
+    auto pfn = alloc_page(p);
+    if (!pfn) return std::nullopt;
+    FrameInfo& fi = frames_.info(*pfn);
+    fi.flags = frame_flags::kAnon | frame_flags::kAnonExclusive;
+    fi.mapcount = 1;
+    c += Cycles{cost_.page_alloc + (zero ? cost_.page_zero : cost_.page_copy) + cost_.pte_update};
+    vma->anon_vma = true;
+    return pfn;
+  };
+  auto copied = [&] {
+    ++p.pages_copied;
+    p.bytes_copied += kPageSize;
+  };
+  // Drops this mapping's hold on the frame it replaces.
+  auto unmap_old = [&](Pfn pfn) {
+    if (pfn == frames_.zero_page()) return;
+    --frames_.info(pfn).mapcount;
+    frames_.put(pfn);
+  };
+
+  if (!old.present && !(*slot & pte_bits::kProtNone)) {
+    if (vma->anonymous() && !vma->shared) {
+      if (!write) {
+        *slot = frame_address(frames_.zero_page()).value | user_rw;
+        c += Cycles{cost_.pte_update};
+        outcome = FaultOutcome::kZeroPageMap;
+      } else {
+        auto pfn = new_anon_page(true);
+        if (!pfn) return kill(p, "killed: out of memory", c);
+        *slot = frame_address(*pfn).value | user_rw | writable | pte_bits::kAccessed | pte_bits::kDirty;
+        outcome = FaultOutcome::kAnonZeroFill;
+      }
+    } else {
+      bool allocated, failed;
+      Pfn cached = cache_page(cache_key(*vma, page), allocated, failed);
+      if (failed) return kill(p, "killed: out of memory", c);
+      if (allocated) c += Cycles{cost_.page_alloc + cost_.page_zero};
+      if (vma->shared || !write) {  // map the page-cache page itself; private ones read-only
+        FrameInfo& fi = frames_.info(cached);
+        ++fi.refcount;
+        ++fi.mapcount;
+        uint64_t w = vma->shared ? writable : 0;
+        *slot = frame_address(cached).value | user_rw | w | (write ? pte_bits::kAccessed | pte_bits::kDirty : 0);
+        c += Cycles{cost_.pte_update};
+        outcome = FaultOutcome::kSharedMap;
+      } else {  // first write to a private file page: copy it out of the page cache
+        auto pfn = new_anon_page(false);
+        if (!pfn) return kill(p, "killed: out of memory", c);
+        *slot = frame_address(*pfn).value | user_rw | writable | pte_bits::kAccessed | pte_bits::kDirty;
+        copied();
+        outcome = FaultOutcome::kCowCopy;
+      }
+    }
+  } else if (!old.present) {
+    throw std::logic_error("fault on a PROT_NONE entry in an accessible VMA");
+  } else if (write && !old.writable) {
+    Pfn pfn = old.pfn();
+    FrameInfo& fi = frames_.info(pfn);
+    if (vma->shared) {  // write-enable a shared page (e.g. after mprotect added PROT_WRITE)
+      *slot |= pte_bits::kWritable | pte_bits::kDirty | pte_bits::kAccessed;
+      c += Cycles{cost_.pte_update};
+      outcome = FaultOutcome::kSharedMap;
+    } else if (pfn != frames_.zero_page() && (fi.flags & frame_flags::kAnon) && fi.refcount == 1) {
+      // Nobody else holds the page: take it back writable. No copy, and no flush (an upgrade).
+      fi.flags |= frame_flags::kAnonExclusive;
+      *slot |= pte_bits::kWritable | pte_bits::kDirty | pte_bits::kAccessed;
+      c += Cycles{cost_.pte_update};
+      outcome = FaultOutcome::kCowReuse;
+    } else {
+      bool from_zero = pfn == frames_.zero_page();
+      auto fresh = new_anon_page(from_zero);
+      if (!fresh) return kill(p, "killed: out of memory", c);
+      unmap_old(pfn);
+      *slot = frame_address(*fresh).value | user_rw | pte_bits::kWritable | pte_bits::kAccessed | pte_bits::kDirty;
+      c += flush_range(mm, page, page + kPageSize, core);  // the old translation is now wrong
+      if (from_zero) {
+        outcome = FaultOutcome::kZeroPageCow;
+      } else {
+        copied();
+        outcome = FaultOutcome::kCowCopy;
+      }
+    }
+  } else {
+    throw std::logic_error("page fault at " + hex(va) + " that the page tables already allow");
+  }
+  c += Cycles{cost_.exception_return};
+  ++p.faults[static_cast<size_t>(outcome)];
+  p.fault_cycles += c;
+  fault_latency_[static_cast<size_t>(outcome)].add(c.value);
+  FaultResult r;
+  r.resolved = true;
+  r.outcome = outcome;
+  r.cycles = c;
+  return r;
+}
+
+// ---------------------------------------------------------------- memory system calls
+
+Cycles Kernel::mmap(Process& p, uint64_t addr, uint64_t len, uint8_t prot, uint8_t flags, uint32_t file, unsigned core) {
+  ++p.syscalls;
+  Cycles c{cost_.syscall + cost_.vma_op};
+  std::string what = "mmap(" + hex(addr) + ", " + std::to_string(len) + ")";
+  uint64_t limit = user_address_limit(levels_);
+  if (addr & (kPageSize - 1)) return syscall_error(p, kEINVAL, what + " address not page aligned"), c;
+  if (len == 0) return syscall_error(p, kEINVAL, what + " length 0"), c;
+  len = page_up(len);
+  if (len == 0 || addr > limit || len > limit - addr) return syscall_error(p, kENOMEM, what + " beyond user address space"), c;
+  if (addr < kMmapMinAddr) return syscall_error(p, kEPERM, what + " below vm.mmap_min_addr"), c;
+  AddressSpace& mm = *p.mm;
+  // MAP_FIXED semantics: whatever was mapped there goes first.
+  uint64_t zapped = zap(mm, addr, addr + len);
+  if (zapped) c += Cycles{cost_.zap_per_page * zapped} + flush_range(mm, addr, addr + len, core);
+  mm.vmas.remove(addr, addr + len, [](const Vma&) {});
+  Vma v;
+  v.start = addr;
+  v.end = addr + len;
+  v.prot = prot;
+  v.shared = flags & trace::kMapShared;
+  v.file = (flags & trace::kMapFile) ? file : UINT32_MAX;
+  if (v.shared && v.anonymous()) v.object = next_shmem_id_++;
+  mm.vmas.insert(v);
+  return c;
+}
+
+Cycles Kernel::munmap(Process& p, uint64_t addr, uint64_t len, unsigned core) {
+  ++p.syscalls;
+  Cycles c{cost_.syscall + cost_.vma_op};
+  std::string what = "munmap(" + hex(addr) + ", " + std::to_string(len) + ")";
+  uint64_t limit = user_address_limit(levels_);
+  if ((addr & (kPageSize - 1)) || len == 0) return syscall_error(p, kEINVAL, what), c;
+  len = page_up(len);
+  if (len == 0 || addr > limit || len > limit - addr) return syscall_error(p, kEINVAL, what + " beyond user address space"), c;
+  AddressSpace& mm = *p.mm;
+  uint64_t zapped = zap(mm, addr, addr + len);
+  if (zapped) c += Cycles{cost_.zap_per_page * zapped} + flush_range(mm, addr, addr + len, core);
+  mm.vmas.remove(addr, addr + len, [](const Vma&) {});
+  return c;
+}
+
+Cycles Kernel::mprotect(Process& p, uint64_t addr, uint64_t len, uint8_t prot, unsigned core) {
+  ++p.syscalls;
+  Cycles c{cost_.syscall + cost_.vma_op};
+  std::string what = "mprotect(" + hex(addr) + ", " + std::to_string(len) + ")";
+  if (addr & (kPageSize - 1)) return syscall_error(p, kEINVAL, what + " address not page aligned"), c;
+  if (len == 0) return c;
+  uint64_t end = page_up(addr + len);
+  if (end < addr || end > user_address_limit(levels_)) return syscall_error(p, kENOMEM, what + " beyond user address space"), c;
+  AddressSpace& mm = *p.mm;
+  if (!mm.vmas.fully_mapped(addr, end)) return syscall_error(p, kENOMEM, what + " range has unmapped holes"), c;
+  uint64_t changed = 0;
+  mm.vmas.update(addr, end, [&](Vma& v) {
+    v.prot = prot;
+    tables_.for_each_leaf(mm.root, v.start, v.end, [&](uint64_t, uint64_t& e) {
+      Pte pte = Pte::from_raw(e);
+      bool is_zero = pte.pfn() == frames_.zero_page();
+      const FrameInfo& fi = frames_.info(pte.pfn());
+      uint64_t ne = e & ~(pte_bits::kWritable | pte_bits::kNoExecute | pte_bits::kPresent | pte_bits::kProtNone);
+      if (prot == trace::kProtNone) {
+        ne |= pte_bits::kProtNone;
+      } else {
+        ne |= pte_bits::kPresent;
+        if (!(prot & trace::kProtExec)) ne |= pte_bits::kNoExecute;
+        // Upgrades keep CoW intact: only pages this process owns alone become writable
+        // (Linux's can_change_pte_writable); shared mappings only if already dirty.
+        bool owned = !is_zero && (fi.flags & frame_flags::kAnon) && (fi.flags & frame_flags::kAnonExclusive);
+        if ((prot & trace::kProtWrite) && (v.shared ? bool(pte.dirty) : owned)) ne |= pte_bits::kWritable;
+      }
+      if (ne != e) ++changed;
+      e = ne;
+    });
+  });
+  c += Cycles{cost_.pte_update * changed};
+  if (changed) c += flush_range(mm, addr, end, core);
+  return c;
+}
+
+Cycles Kernel::madvise(Process& p, uint64_t addr, uint64_t len, Advice advice, unsigned core) {
+  ++p.syscalls;
+  Cycles c{cost_.syscall + cost_.vma_op};
+  std::string what = std::string("madvise(") + hex(addr) + ", " + std::to_string(len) + ", " +
+                     trace::advice_name(advice) + ")";
+  if (addr & (kPageSize - 1)) return syscall_error(p, kEINVAL, what + " start not page aligned"), c;
+  uint64_t end = page_up(addr + len);
+  if (end < addr) return syscall_error(p, kEINVAL, what + " length overflows"), c;
+  if (len == 0) return c;
+  if (end > user_address_limit(levels_)) return syscall_error(p, kENOMEM, what + " beyond user address space"), c;
+  AddressSpace& mm = *p.mm;
+  if (advice == Advice::kWipeonfork)
+    for (const Vma& v : mm.vmas.vmas())
+      if (v.end > addr && v.start < end && (!v.anonymous() || v.shared))
+        return syscall_error(p, kEINVAL, what + " wipe-on-fork needs private anonymous memory"), c;
+  bool complete = true;
+  if (advice == Advice::kDontneed) {
+    complete = mm.vmas.fully_mapped(addr, end);
+    uint64_t zapped = zap(mm, addr, end);
+    if (zapped) c += Cycles{cost_.zap_per_page * zapped} + flush_range(mm, addr, end, core);
+  } else {
+    complete = mm.vmas.update(addr, end, [advice](Vma& v) {
+      switch (advice) {
+        case Advice::kDontfork: v.dontcopy = true; break;
+        case Advice::kDofork: v.dontcopy = false; break;
+        case Advice::kWipeonfork: v.wipeonfork = true; break;
+        case Advice::kKeeponfork: v.wipeonfork = false; break;
+        case Advice::kHugepage: v.hugepage = true; v.nohugepage = false; break;
+        case Advice::kNohugepage: v.nohugepage = true; v.hugepage = false; break;
+        default: break;
+      }
+    });
+  }
+  if (!complete) syscall_error(p, kENOMEM, what + " range has unmapped holes");
+  return c;
+}
+
+// ---------------------------------------------------------------- fork, exec, exit, wait
+
+Cycles Kernel::fork(Process& parent, uint32_t child_pid, bool vfork, unsigned core, Cycles now) {
+  ++parent.syscalls;
+  ++forks_;
+  Cycles c{cost_.syscall + cost_.fork_base};
+  Process& child = new_process(child_pid, parent.pid, now);
+  if (vfork) {  // CLONE_VM: share the address space, no page-table work; parent waits
+    child.mm = parent.mm;
+    parent.state = TaskState::kBlocked;
+    parent.blocked_on = BlockReason::kVforkChild;
+    parent.block_arg = child_pid;
+  } else {
+    child.mm = new_mm();
+    if (!child.mm) {
+      child.state = TaskState::kExited;
+      child.exit_reason = "not created: fork failed with ENOMEM";
+      syscall_error(parent, kENOMEM, "fork()");
+      return c;
+    }
+    AddressSpace& pm = *parent.mm;
+    AddressSpace& cm = *child.mm;
+    uint64_t ptes = 0;
+    uint32_t tables = 0;
+    bool oom = false;
+    for (const Vma& v : pm.vmas.vmas()) {
+      if (v.dontcopy) continue;  // MADV_DONTFORK: absent in the child
+      Vma cv = v;
+      if (v.wipeonfork) cv.anon_vma = false;
+      cm.vmas.vmas().push_back(cv);  // parent's list is sorted and merged already
+      c += Cycles{cost_.fork_per_vma};
+      // Only VMAs with anonymous pages get their page tables copied; the rest fault lazily.
+      if (v.wipeonfork || !v.anon_vma || oom) continue;
+      tables_.for_each_leaf(pm.root, v.start, v.end, [&](uint64_t va, uint64_t& e) {
+        uint64_t* dst = tables_.leaf(cm.root, VirtAddr{va}, true, &tables);
+        if (!dst) { oom = true; return; }
+        Pfn pfn = Pte::from_raw(e).pfn();
+        if (pfn != frames_.zero_page()) {
+          FrameInfo& fi = frames_.info(pfn);
+          ++fi.refcount;
+          ++fi.mapcount;
+          fi.flags &= ~frame_flags::kAnonExclusive;
+          if (cow_mapping(v)) e &= ~pte_bits::kWritable;  // write-protect the parent in place
+        }
+        *dst = e & ~pte_bits::kAccessed;  // the child's copy starts old; Dirty is kept
+        ++ptes;
+      });
+    }
+    c += Cycles{cost_.fork_per_pte * ptes + uint64_t{cost_.table_alloc} * tables};
+    c += flush_mm(pm, core);  // write-protected PTEs: flush the parent everywhere it runs
+    fork_ptes_ += ptes;
+    if (oom) {
+      teardown(cm);
+      child.state = TaskState::kExited;
+      child.exit_reason = "not created: fork failed with ENOMEM";
+      syscall_error(parent, kENOMEM, "fork()");
+      return c;
+    }
+  }
+  fork_cycles_ += c.value;
+  child.core = least_loaded_core();
+  child.start_time = now + c;
+  enqueue(child);
+  return c;
+}
+
+Cycles Kernel::exec(Process& p, unsigned core) {
+  ++p.syscalls;
+  Cycles c{cost_.syscall + cost_.exec_base};
+  auto old = p.mm;
+  p.mm = new_mm();
+  if (!p.mm) {
+    p.mm = old;
+    exit(p, "killed: out of memory in exec", Cycles{0});
+    return c;
+  }
+  if (old.use_count() == 1) {
+    uint64_t pages = zap(*old, 0, user_address_limit(levels_));
+    tables_.destroy(old->root);
+    c += Cycles{cost_.zap_per_page * pages};
+  } else if (p.parent) {  // a vfork child leaves the shared mm: its parent resumes
+    Process* parent = process(p.parent);
+    if (parent && parent->blocked_on == BlockReason::kVforkChild && parent->block_arg == p.pid) wake(*parent);
+  }
+  cores_[core].mm = p.mm->id;
+  if (cores_[core].tlb) cores_[core].tlb->flush_all();
+  c += Cycles{cost_.full_flush};
+  return c;
+}
+
+Cycles Kernel::exit(Process& p, const std::string& reason, Cycles now) {
+  if (!p.alive()) return Cycles{0};
+  Cycles c{cost_.exit_base};
+  p.rollup = rollup(p);
+  p.rollup_final = true;
+  p.exit_reason = reason;
+  p.end_time = now;
+  // Out of any run queue (a killed process may be queued).
+  for (auto& core : cores_) core.runqueue.erase(std::remove(core.runqueue.begin(), core.runqueue.end(), &p), core.runqueue.end());
+  p.state = TaskState::kExited;
+  if (p.mm.use_count() == 1) {
+    uint64_t pages = zap(*p.mm, 0, user_address_limit(levels_));
+    tables_.destroy(p.mm->root);
+    c += Cycles{cost_.zap_per_page * pages};
+  }
+  p.mm.reset();
+  if (Process* parent = p.parent ? process(p.parent) : nullptr) {
+    bool waiting = parent->state == TaskState::kBlocked && parent->block_arg == p.pid &&
+                   (parent->blocked_on == BlockReason::kWaitChild || parent->blocked_on == BlockReason::kVforkChild);
+    if (waiting) wake(*parent);
+  }
+  return c;  // the core that ran `p` releases its user context
+
+}
+
+bool Kernel::wait(Process& p, uint32_t child) {
+  Process* c = process(child);
+  if (!c || c->parent != p.pid)
+    throw InputError("pid " + std::to_string(p.pid) + " waits for " + std::to_string(child) + ", which is not its child");
+  if (!c->alive()) return true;
+  p.state = TaskState::kBlocked;
+  p.blocked_on = BlockReason::kWaitChild;
+  p.block_arg = child;
+  return false;
+}
+
+bool Kernel::await(Process& p, uint32_t name) {
+  if (name < posted_.size() && posted_[name]) return true;
+  p.state = TaskState::kBlocked;
+  p.blocked_on = BlockReason::kAwait;
+  p.block_arg = name;
+  return false;
+}
+
+void Kernel::post(uint32_t name) {
+  if (name >= posted_.size()) posted_.resize(name + 1, false);
+  posted_[name] = true;
+  for (auto& p : procs_)
+    if (p->state == TaskState::kBlocked && p->blocked_on == BlockReason::kAwait && p->block_arg == name) wake(*p);
+}
+
+}  // namespace cowsim

@@ -1,0 +1,135 @@
+// The Linux kernel model (SystemC-free logic): processes and their address spaces, the page
+// fault handler (zero fill, zero page, copy-on-write, page cache), the memory syscalls, fork,
+// exec and exit, a per-core scheduler, TLB shootdowns and smaps accounting. Every operation
+// returns the cycles it costs the calling core; docs/kernel-model.md has the rules.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "models/common/histogram.h"
+#include "models/common/stats.h"
+#include "models/kernel/frame_allocator.h"
+#include "models/kernel/kernel_params.h"
+#include "models/kernel/page_tables.h"
+#include "models/kernel/process.h"
+#include "models/memory/physical_memory.h"
+#include "models/walker/walk_result.h"
+#include "traces/record.h"
+
+namespace cowsim {
+
+// TLB maintenance the kernel asks of a core's MMU.
+class TlbControl {
+ public:
+  virtual ~TlbControl() = default;
+  virtual void invalidate_page(Vpn vpn) = 0;
+  virtual void flush_all() = 0;
+};
+
+struct FaultResult {
+  bool resolved = false;  // false: the process was killed (SIGSEGV or out of memory)
+  FaultOutcome outcome = FaultOutcome::kCount;
+  Cycles cycles{0};
+};
+
+constexpr int kEINVAL = 22, kENOMEM = 12, kEPERM = 1;
+
+class Kernel {
+ public:
+  Kernel(const KernelParams& p, PhysicalMemory& mem, unsigned levels, unsigned cores, bool strict);
+
+  void attach_core(unsigned core, TlbControl* tlb) { cores_.at(core).tlb = tlb; }
+  // Called when a process becomes runnable on `core` (the SystemC wrapper wakes the core).
+  void set_wakeup(std::function<void(unsigned)> fn) { wakeup_ = std::move(fn); }
+
+  // --- processes and scheduling ---
+  Process& start_process(uint32_t pid, Cycles now);
+  Process* process(uint32_t pid);
+  const std::vector<std::unique_ptr<Process>>& processes() const { return procs_; }
+  Process* pick_next(unsigned core);
+  void yield(Process& p);                    // running -> back of its core's run queue
+  bool others_runnable(unsigned core) const { return !cores_[core].runqueue.empty(); }
+  uint32_t mm_on_core(unsigned core) const { return cores_[core].mm; }
+  Cycles switch_to(unsigned core, Process& p);  // context switch cost, TLB flush if the mm changes
+  Cycles migrate(Process& p, unsigned core);
+  bool any_alive() const;
+
+  // --- faults and system calls; each returns the cycles charged to the calling core ---
+  FaultResult handle_fault(Process& p, const Fault& f, unsigned core);
+  Cycles mmap(Process& p, uint64_t addr, uint64_t len, uint8_t prot, uint8_t flags, uint32_t file, unsigned core);
+  Cycles munmap(Process& p, uint64_t addr, uint64_t len, unsigned core);
+  Cycles mprotect(Process& p, uint64_t addr, uint64_t len, uint8_t prot, unsigned core);
+  Cycles madvise(Process& p, uint64_t addr, uint64_t len, trace::Advice advice, unsigned core);
+  Cycles fork(Process& parent, uint32_t child_pid, bool vfork, unsigned core, Cycles now);
+  Cycles exec(Process& p, unsigned core);
+  Cycles exit(Process& p, const std::string& reason, Cycles now);
+  // wait/await: true if the process may go on; false if it is now blocked.
+  bool wait(Process& p, uint32_t child);
+  bool await(Process& p, uint32_t name);
+  void post(uint32_t name);
+
+  // --- accounting ---
+  SmapsRollup rollup(const Process& p) const;
+  std::string smaps(const Process& p, const trace::NameTable& names) const;
+  void finish(Cycles now);  // end of run: final rollups of live processes
+  void report(StatSink& s) const;
+  const std::vector<std::string>& errors() const { return errors_; }
+  uint64_t frames_in_use() const { return frames_.in_use(); }
+  const FrameAllocator& frames() const { return frames_; }
+
+ private:
+  struct CoreState {
+    TlbControl* tlb = nullptr;
+    std::vector<Process*> runqueue;  // FIFO; small
+    uint32_t mm = 0;                 // mm id loaded on the core (0: none)
+  };
+  struct VmaStats;
+
+  Process& new_process(uint32_t pid, uint32_t parent, Cycles now);
+  void enqueue(Process& p);
+  void wake(Process& p);
+  unsigned least_loaded_core() const;
+  std::shared_ptr<AddressSpace> new_mm();
+  int syscall_error(Process& p, int err, const std::string& what);
+  // Kills `p` from inside a fault: SIGSEGV or OOM.
+  FaultResult kill(Process& p, const std::string& reason, Cycles cost);
+  std::optional<Pfn> alloc_page(Process& p);
+  Pfn cache_page(uint64_t key, bool& allocated, bool& failed);
+  uint64_t cache_key(const Vma& v, uint64_t addr) const;
+  // Unmaps present pages in [start, end) and frees emptied tables; returns pages unmapped.
+  uint64_t zap(AddressSpace& mm, uint64_t start, uint64_t end);
+  void teardown(AddressSpace& mm);
+  // Removes stale translations of [start, end) of `mm` from every core that runs it.
+  Cycles flush_range(const AddressSpace& mm, uint64_t start, uint64_t end, unsigned core);
+  Cycles flush_mm(const AddressSpace& mm, unsigned core);
+  VmaStats account(const AddressSpace& mm, const Vma& v) const;
+  bool cow_mapping(const Vma& v) const { return !v.shared && (v.prot & trace::kProtWrite); }
+
+  KernelParams params_;
+  const KernelCosts& cost_;
+  PhysicalMemory& mem_;
+  FrameAllocator frames_;
+  PageTables tables_;
+  unsigned levels_;
+  bool strict_;
+  std::vector<CoreState> cores_;
+  std::function<void(unsigned)> wakeup_;
+  std::vector<std::unique_ptr<Process>> procs_;
+  std::unordered_map<uint32_t, Process*> by_pid_;  // per syscall, not per access
+  std::unordered_map<uint64_t, Pfn> page_cache_;   // (object, page) -> frame; per fault
+  std::vector<bool> posted_;
+  uint32_t next_mm_id_ = 1, next_shmem_id_ = 1;
+  std::vector<std::string> errors_;
+
+  // Statistics
+  std::array<LatencyHistogram, static_cast<size_t>(FaultOutcome::kCount)> fault_latency_;
+  uint64_t forks_ = 0, fork_ptes_ = 0, fork_cycles_ = 0, tlb_shootdowns_ = 0, ipis_ = 0, oom_kills_ = 0;
+  uint64_t table_pages_ = 0, peak_table_pages_ = 0;
+};
+
+}  // namespace cowsim

@@ -1,0 +1,56 @@
+// Kernel sc_module: the Kernel logic behind a TLM-2.0 target socket for page faults, an
+// OsIf export for the cores, and a multi-port to every core's TLB for shootdowns.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_target_socket.h>
+
+#include "models/kernel/kernel.h"
+#include "models/kernel/os_if.h"
+#include "models/tlb/translate_if.h"
+
+namespace cowsim {
+
+struct SmapsSnapshot {
+  std::string label;
+  uint32_t pid;
+  std::string text;
+};
+
+class KernelModule : public sc_core::sc_module, public OsIf {
+ public:
+  tlm_utils::simple_target_socket<KernelModule> fault;  // page faults from the cores
+  sc_core::sc_export<OsIf> os;                          // scheduling and system calls
+  sc_core::sc_port<TlbControlIf, 0> tlbs;               // one per core, in core order
+
+  KernelModule(sc_core::sc_module_name name, Kernel& kernel, const trace::NameTable& names, sc_core::sc_time cycle);
+  const char* kind() const override { return "cowsim::KernelModule"; }
+
+  void attach_core(unsigned core, sc_core::sc_event* wake) override;
+  Process* pick_next(unsigned core) override { return kernel_.pick_next(core); }
+  Cycles switch_to(unsigned core, Process& p) override { return kernel_.switch_to(core, p); }
+  void yield(Process& p) override { kernel_.yield(p); }
+  bool others_runnable(unsigned core) const override { return kernel_.others_runnable(core); }
+  bool any_alive() const override { return kernel_.any_alive(); }
+  Cycles syscall(Process& p, const trace::Record& r, unsigned core, Cycles now) override;
+  void exit(Process& p, const std::string& reason, Cycles now) override { kernel_.exit(p, reason, now); }
+
+  const std::vector<SmapsSnapshot>& snapshots() const { return snapshots_; }
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay);
+  void end_of_elaboration() override;
+  void snapshot(const std::string& label);
+
+  Kernel& kernel_;
+  const trace::NameTable& names_;
+  sc_core::sc_time cycle_;
+  std::vector<sc_core::sc_event*> wake_;
+  std::vector<SmapsSnapshot> snapshots_;
+};
+
+}  // namespace cowsim

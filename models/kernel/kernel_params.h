@@ -1,0 +1,76 @@
+// The kernel model's cycle cost model and scheduler parameters. Defaults are calibrated to
+// the measurements in shared/reference/numbers.md at 3 GHz; docs/configuration.md lists the
+// source of each.
+#pragma once
+
+#include <cstdint>
+
+#include "models/common/params.h"
+
+namespace cowsim {
+
+struct KernelCosts {
+  uint32_t exception_entry = 150;
+  uint32_t exception_return = 150;
+  uint32_t fault_base = 3000;
+  uint32_t page_alloc = 1200;
+  uint32_t page_zero = 2000;
+  uint32_t page_copy = 2400;
+  uint32_t pte_update = 30;
+  uint32_t table_alloc = 1500;
+  uint32_t invlpg = 300;
+  uint32_t full_flush = 600;
+  uint32_t ipi = 3000;
+  uint32_t signal = 6000;
+  uint32_t syscall = 450;
+  uint32_t vma_op = 2000;
+  uint32_t zap_per_page = 60;
+  uint32_t fork_base = 120000;
+  uint32_t fork_per_vma = 1000;
+  uint32_t fork_per_pte = 150;
+  uint32_t exec_base = 60000;
+  uint32_t exit_base = 30000;
+  uint32_t context_switch = 4000;
+
+  void declare(ParamRegistry& r) {
+    auto c = [&r](const char* name, uint32_t& v, const char* desc) { r.add(name, v, "cycles", desc, 0, 1u << 30); };
+    c("exception_entry", exception_entry, "Page-fault exception entry: pipeline drain and switch to the kernel");
+    c("exception_return", exception_return, "Return from the fault handler (iret) and restart of the access");
+    c("fault_base", fault_base, "Fixed handler work per fault: VMA lookup, locking, accounting");
+    c("page_alloc", page_alloc, "Allocating one 4 KiB frame (buddy allocator, memcg charge)");
+    c("page_zero", page_zero, "Zeroing one 4 KiB page");
+    c("page_copy", page_copy, "Copying one 4 KiB page");
+    c("pte_update", pte_update, "Writing one page-table entry");
+    c("table_alloc", table_alloc, "Allocating and zeroing one page-table page");
+    c("invlpg", invlpg, "Invalidating one page in the local TLB (INVLPG)");
+    c("full_flush", full_flush, "Flushing the local TLB (CR3 write)");
+    c("ipi", ipi, "Shootdown IPI to one other core, including waiting for its acknowledgement");
+    c("signal", signal, "Delivering SIGSEGV (the process is then killed)");
+    c("syscall", syscall, "System call entry and return");
+    c("vma_op", vma_op, "mmap/munmap/mprotect/madvise work per call (VMA split, merge, bookkeeping)");
+    c("zap_per_page", zap_per_page, "Unmapping one present page (munmap, exit, exec, MADV_DONTNEED)");
+    c("fork_base", fork_base, "fork() fixed cost: task and mm creation");
+    c("fork_per_vma", fork_per_vma, "fork() per VMA duplicated");
+    c("fork_per_pte", fork_per_pte, "fork() per present PTE copied (refcount, write-protect both sides)");
+    c("exec_base", exec_base, "exec() fixed cost, besides tearing down the old address space");
+    c("exit_base", exit_base, "exit() fixed cost, besides tearing down the address space");
+    c("context_switch", context_switch, "Switching a core to another process");
+  }
+};
+
+struct KernelParams {
+  KernelCosts cost;
+  uint64_t timeslice = 12'000'000;
+
+  void declare(ParamRegistry& r) {
+    {
+      ParamRegistry::Scope s(r, "cost");
+      cost.declare(r);
+    }
+    r.add("timeslice", timeslice, "cycles",
+          "Scheduler time slice: a process runs this long before another runnable one on its core gets a turn",
+          1000, uint64_t{1} << 40);
+  }
+};
+
+}  // namespace cowsim

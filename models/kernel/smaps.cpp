@@ -1,0 +1,157 @@
+// /proc/PID/smaps and smaps_rollup accounting, following fs/proc/task_mmu.c: Rss counts every
+// mapped page fully, Pss divides by the map count, a page is private when its reference count
+// is 1 or its map count is below 2, dirty means PTE dirty or page dirty. The zero page counts
+// nowhere.
+#include <cstdio>
+
+#include "models/kernel/kernel.h"
+
+namespace cowsim {
+
+struct Kernel::VmaStats {
+  uint64_t rss = 0, pss = 0, pss_dirty = 0, shared_clean = 0, shared_dirty = 0, private_clean = 0,
+           private_dirty = 0, referenced = 0, anonymous = 0, anon_huge = 0;  // pss scaled by 2^12
+};
+
+namespace {
+constexpr unsigned kPssShift = 12;
+}
+
+Kernel::VmaStats Kernel::account(const AddressSpace& mm, const Vma& v) const {
+  VmaStats s;
+  const_cast<PageTables&>(tables_).for_each_leaf(mm.root, v.start, v.end, [&](uint64_t, uint64_t& e) {
+    Pte pte = Pte::from_raw(e);
+    if (pte.pfn() == frames_.zero_page()) return;
+    const FrameInfo& f = frames_.info(pte.pfn());
+    bool dirty = pte.dirty || (f.flags & frame_flags::kDirty);
+    bool is_private = f.refcount == 1 || f.mapcount < 2;
+    uint64_t pss = (kPageSize << kPssShift) / (f.mapcount ? f.mapcount : 1);
+    s.rss += kPageSize;
+    s.pss += pss;
+    if (dirty) s.pss_dirty += pss;
+    if (pte.accessed) s.referenced += kPageSize;
+    if (f.flags & frame_flags::kAnon) s.anonymous += kPageSize;
+    uint64_t& bucket = is_private ? (dirty ? s.private_dirty : s.private_clean) : (dirty ? s.shared_dirty : s.shared_clean);
+    bucket += kPageSize;
+  });
+  return s;
+}
+
+SmapsRollup Kernel::rollup(const Process& p) const {
+  if (!p.alive() || !p.mm) return p.rollup;
+  SmapsRollup r;
+  for (const Vma& v : p.mm->vmas.vmas()) {
+    VmaStats s = account(*p.mm, v);
+    r.rss += s.rss;
+    r.pss_bytes_x4096 += s.pss;
+    r.shared_clean += s.shared_clean;
+    r.shared_dirty += s.shared_dirty;
+    r.private_clean += s.private_clean;
+    r.private_dirty += s.private_dirty;
+    r.referenced += s.referenced;
+    r.anonymous += s.anonymous;
+    r.anon_huge += s.anon_huge;
+  }
+  return r;
+}
+
+std::string Kernel::smaps(const Process& p, const trace::NameTable& names) const {
+  std::string out;
+  if (!p.mm) return out;
+  char line[256];
+  for (const Vma& v : p.mm->vmas.vmas()) {
+    VmaStats s = account(*p.mm, v);
+    std::string name = v.anonymous() ? (v.shared ? "/dev/zero (deleted)" : "") : names[v.file];
+    unsigned long inode = v.anonymous() ? (v.shared ? v.object : 0) : v.file + 1;
+    int n = std::snprintf(line, sizeof line, "%08llx-%08llx %c%c%c%c %08llx %s %lu ", (unsigned long long)v.start,
+                          (unsigned long long)v.end, (v.prot & trace::kProtRead) ? 'r' : '-',
+                          (v.prot & trace::kProtWrite) ? 'w' : '-', (v.prot & trace::kProtExec) ? 'x' : '-',
+                          v.shared ? 's' : 'p', (unsigned long long)(v.pgoff << kPageShift),
+                          v.anonymous() && !v.shared ? "00:00" : "00:01", inode);
+    std::string header(line, n);
+    if (!name.empty()) {  // seq_pad(): pad to column 72, then one more space, then the name
+      if (header.size() < 72) header.append(72 - header.size(), ' ');
+      header += ' ' + name;
+    }
+    out += header;
+    out += '\n';
+    auto field = [&](const char* label, uint64_t bytes) {
+      n = std::snprintf(line, sizeof line, "%-16s%8llu kB\n", label, (unsigned long long)(bytes >> 10));
+      out.append(line, n);
+    };
+    field("Size:", v.size());
+    field("KernelPageSize:", kPageSize);
+    field("MMUPageSize:", kPageSize);
+    field("Rss:", s.rss);
+    field("Pss:", s.pss >> kPssShift);
+    field("Pss_Dirty:", s.pss_dirty >> kPssShift);
+    field("Shared_Clean:", s.shared_clean);
+    field("Shared_Dirty:", s.shared_dirty);
+    field("Private_Clean:", s.private_clean);
+    field("Private_Dirty:", s.private_dirty);
+    field("Referenced:", s.referenced);
+    field("Anonymous:", s.anonymous);
+    field("KSM:", 0);
+    field("LazyFree:", 0);
+    field("AnonHugePages:", s.anon_huge);
+    field("ShmemPmdMapped:", 0);
+    field("FilePmdMapped:", 0);
+    field("Shared_Hugetlb:", 0);
+    field("Private_Hugetlb:", 0);
+    field("Swap:", 0);
+    field("SwapPss:", 0);
+    field("Locked:", 0);
+    n = std::snprintf(line, sizeof line, "%-16s%8d\n", "THPeligible:", 0);
+    out.append(line, n);
+    std::string flags = "VmFlags:";
+    auto flag = [&](bool on, const char* f) { if (on) flags += std::string(" ") + f; };
+    flag(v.prot & trace::kProtRead, "rd");
+    flag(v.prot & trace::kProtWrite, "wr");
+    flag(v.prot & trace::kProtExec, "ex");
+    flag(v.shared, "sh");
+    flag(true, "mr");
+    flag(true, "mw");
+    flag(true, "me");
+    flag(v.shared, "ms");
+    flag(v.dontcopy, "dc");
+    flag(v.wipeonfork, "wf");
+    flag(!v.shared && (v.prot & trace::kProtWrite), "ac");
+    flag(v.hugepage, "hg");
+    flag(v.nohugepage, "nh");
+    out += flags + " \n";
+  }
+  return out;
+}
+
+void Kernel::finish(Cycles now) {
+  for (auto& p : procs_)
+    if (p->alive()) {
+      p->rollup = rollup(*p);
+      p->end_time = now;
+      p->exit_reason = "still running at end of run";
+    }
+}
+
+void Kernel::report(StatSink& s) const {
+  s.counter("forks", forks_, "calls", "fork and vfork calls");
+  s.counter("fork_ptes_copied", fork_ptes_, "PTEs", "Page-table entries copied by fork");
+  s.counter("fork_cycles", fork_cycles_, "cycles", "Cycles spent in fork (sum over forks)");
+  s.counter("tlb_shootdowns", tlb_shootdowns_, "operations", "TLB invalidation operations issued");
+  s.counter("ipis", ipis_, "IPIs", "Shootdown IPIs sent to other cores");
+  s.counter("oom_kills", oom_kills_, "processes", "Processes killed because memory ran out");
+  {
+    StatSink::Scope m(s, "memory");
+    s.counter("frames_total", frames_.total(), "frames", "4 KiB frames of simulated physical memory");
+    s.counter("frames_in_use", frames_.in_use(), "frames", "Frames allocated at the end of the run");
+    s.counter("frames_peak", frames_.peak(), "frames", "Most frames allocated at any time");
+    s.counter("table_pages", mem_.tables_in_use(), "frames", "Page-table pages allocated at the end of the run");
+    s.counter("page_cache_pages", page_cache_.size(), "frames", "Pages held by the page cache (files, shared memory)");
+  }
+  StatSink::Scope f(s, "fault_latency");
+  for (size_t i = 0; i < fault_latency_.size(); ++i)
+    if (fault_latency_[i].count())
+      s.histogram(fault_outcome_name(static_cast<FaultOutcome>(i)), fault_latency_[i], "cycles",
+                  "Fault handling latency, exception entry to return");
+}
+
+}  // namespace cowsim

@@ -1,0 +1,29 @@
+// Memory sc_module: a TLM-2.0 target in front of PhysicalMemory. Page-table walks read and
+// update PTEs through it with b_transport; each access annotates the configured latency.
+#pragma once
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_target_socket.h>
+
+#include "models/memory/physical_memory.h"
+
+namespace cowsim {
+
+class Memory : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<Memory> bus;
+
+  Memory(sc_core::sc_module_name name, PhysicalMemory& mem, sc_core::sc_time cycle);
+  const char* kind() const override { return "cowsim::Memory"; }
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay);
+  unsigned int transport_dbg(tlm::tlm_generic_payload& tx);
+  bool access(tlm::tlm_generic_payload& tx);
+
+  PhysicalMemory& mem_;
+  sc_core::sc_time latency_;
+};
+
+}  // namespace cowsim

@@ -1,0 +1,67 @@
+// Simulated physical memory. The model keeps the contents of page-table frames only: data
+// frames have no stored bytes (cowsim times accesses, it does not compute values), so a
+// 64 GiB machine costs host memory only for the page tables it actually holds.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "models/common/types.h"
+#include "models/memory/memory_params.h"
+
+namespace cowsim {
+
+class PhysicalMemory {
+ public:
+  using TablePage = std::array<uint64_t, 512>;
+
+  explicit PhysicalMemory(const MemoryParams& p);
+  uint64_t frame_count() const { return frames_; }
+  uint32_t latency() const { return latency_; }
+
+  // Gives frame `pfn` backing storage, zero-filled (it is becoming a page-table page).
+  TablePage& attach_table(Pfn pfn);
+  void detach_table(Pfn pfn);
+  bool has_table(Pfn pfn) const { return slot_of(pfn) != kNoSlot; }
+  // Direct access for the kernel model's own page-table code; null if the frame has no table.
+  TablePage* table(Pfn pfn) {
+    uint32_t s = slot_of(pfn);
+    return s == kNoSlot ? nullptr : pages_[s].get();
+  }
+
+  // 8-byte aligned accesses. Reads of frames without stored contents return 0.
+  uint64_t read64(PhysAddr pa) const {
+    uint32_t s = slot_of(pa.pfn());
+    return s == kNoSlot ? 0 : (*pages_[s])[(pa.value >> 3) & 511];
+  }
+  // Returns false if the frame holds no table (a write the model cannot store).
+  bool write64(PhysAddr pa, uint64_t v) {
+    uint32_t s = slot_of(pa.pfn());
+    if (s == kNoSlot) return false;
+    (*pages_[s])[(pa.value >> 3) & 511] = v;
+    return true;
+  }
+  size_t tables_in_use() const { return pages_.size() - free_slots_.size(); }
+
+ private:
+  static constexpr uint32_t kNoSlot = 0;  // slot 0 is never used, so zeroed chunks mean "none"
+  static constexpr unsigned kChunkShift = 12;
+  using Chunk = std::array<uint32_t, size_t{1} << kChunkShift>;
+
+  uint32_t slot_of(Pfn pfn) const {
+    uint64_t c = pfn.value >> kChunkShift;
+    if (c >= index_.size() || !index_[c]) return kNoSlot;
+    return (*index_[c])[pfn.value & ((1u << kChunkShift) - 1)];
+  }
+
+  uint64_t frames_;
+  uint32_t latency_;
+  // Two-level radix index pfn -> slot, chunks created on first use.
+  std::vector<std::unique_ptr<Chunk>> index_;
+  std::vector<std::unique_ptr<TablePage>> pages_;
+  std::vector<uint32_t> free_slots_;
+};
+
+}  // namespace cowsim

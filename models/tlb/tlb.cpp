@@ -1,0 +1,62 @@
+#include "models/tlb/tlb.h"
+
+#include "models/common/error.h"
+
+namespace cowsim {
+
+Tlb::Tlb(std::string name, const TlbParams& p, uint64_t seed)
+    : name_(std::move(name)), ways_(p.ways), latency_(p.latency) {
+  if (p.ways == 0 || p.entries % p.ways != 0)
+    throw InputError("tlb." + name_ + ": entries (" + std::to_string(p.entries) + ") must be a multiple of ways (" +
+                     std::to_string(p.ways) + ")");
+  sets_ = p.entries / p.ways;
+  if (sets_ & (sets_ - 1))
+    throw InputError("tlb." + name_ + ": entries / ways = " + std::to_string(sets_) + " sets; must be a power of two");
+  set_mask_ = sets_ - 1;
+  entries_.resize(p.entries);
+  policy_ = make_replacement(p.policy, sets_, ways_, seed);
+}
+
+void Tlb::fill(Vpn vpn, uint16_t pcid, const Translation& t) {
+  uint32_t set = set_of(vpn);
+  uint64_t tag = tag_of(vpn, pcid);
+  TlbEntry* e = &entries_[size_t{set} * ways_];
+  uint32_t way = ways_;
+  for (uint32_t w = 0; w < ways_ && way == ways_; ++w)
+    if (e[w].tag == tag) way = w;  // refresh in place (e.g. after a D-bit re-walk)
+  for (uint32_t w = 0; w < ways_ && way == ways_; ++w)
+    if (e[w].tag == TlbEntry::kInvalid) way = w;
+  if (way == ways_) {
+    way = policy_->victim(set);
+    ++evictions_;
+  }
+  e[way] = {tag, t.pfn, t.writable, t.user, t.no_execute, t.dirty, t.global};
+  policy_->touch(set, way);
+  ++fills_;
+}
+
+void Tlb::invalidate_page(Vpn vpn, uint16_t pcid) {
+  TlbEntry* e = &entries_[size_t{set_of(vpn)} * ways_];
+  uint64_t tag = tag_of(vpn, pcid);
+  for (uint32_t w = 0; w < ways_; ++w)
+    if (e[w].tag == tag) {
+      e[w].tag = TlbEntry::kInvalid;
+      ++invalidations_;
+    }
+}
+
+void Tlb::flush_all() {
+  for (auto& e : entries_) e.tag = TlbEntry::kInvalid;
+  ++flushes_;
+}
+
+void Tlb::report(StatSink& s) const {
+  s.counter("hits", hits_, "lookups", "Lookups that hit");
+  s.counter("misses", misses_, "lookups", "Lookups that missed");
+  s.counter("fills", fills_, "entries", "Entries written after a walk");
+  s.counter("evictions", evictions_, "entries", "Valid entries replaced by a fill");
+  s.counter("invalidations", invalidations_, "entries", "Entries removed by single-page invalidation");
+  s.counter("flushes", flushes_, "flushes", "Full flushes");
+}
+
+}  // namespace cowsim

@@ -1,0 +1,108 @@
+#include "models/walker/walker.h"
+
+namespace cowsim {
+
+const char* fault_kind_name(FaultKind k) {
+  switch (k) {
+    case FaultKind::kNone: return "none";
+    case FaultKind::kNotPresent: return "not_present";
+    case FaultKind::kWriteProtect: return "write_protect";
+    case FaultKind::kUserSupervisor: return "user_supervisor";
+    case FaultKind::kNoExecute: return "no_execute";
+    case FaultKind::kReservedBit: return "reserved_bit";
+    case FaultKind::kNonCanonical: return "non_canonical";
+  }
+  return "?";
+}
+
+Walker::Walker(const WalkerParams& p, PteMemory& mem) : levels_(p.levels), setup_(p.setup_latency), mem_(mem) {}
+
+namespace {
+
+uint32_t error_code_for(AccessType type, bool present) {
+  uint32_t code = pf_error::kUser | (present ? pf_error::kPresent : 0);
+  if (type == AccessType::kWrite) code |= pf_error::kWrite;
+  if (type == AccessType::kFetch) code |= pf_error::kFetch;
+  return code;
+}
+
+// Bits 51..M of a present entry must be zero (M = 52: this model's physical address width);
+// PS must be zero in a PML4E/PML5E.
+bool reserved_bits_set(Pte e, unsigned level) { return e.huge && level >= 4; }
+
+}  // namespace
+
+WalkResult Walker::walk(Pfn root, VirtAddr va, AccessType type) {
+  WalkResult r;
+  r.latency = setup_;
+  r.fault.addr = va;
+  r.fault.access = type;
+  ++walks_;
+  auto fail = [&](FaultKind kind, uint32_t code) {
+    r.fault.kind = kind;
+    r.fault.error_code = code;
+    ++faults_;
+    ++fault_kinds_[static_cast<unsigned>(kind)];
+    latency_.add(r.latency.value);
+    return r;
+  };
+  if (va.value >= user_address_limit(levels_)) return fail(FaultKind::kNonCanonical, error_code_for(type, false));
+
+  bool writable = true, user = true, nx = false;
+  PhysAddr table = frame_address(root);
+  for (unsigned level = levels_; level >= 1; --level) {
+    PhysAddr entry_pa = table + 8 * table_index(va, level);
+    Pte e = Pte::from_raw(mem_.read_pte(entry_pa, r.latency));
+    ++r.pte_reads;
+    ++pte_reads_;
+    if (!e.present) return fail(FaultKind::kNotPresent, error_code_for(type, false));
+    if (reserved_bits_set(e, level))
+      return fail(FaultKind::kReservedBit, error_code_for(type, true) | pf_error::kReserved);
+    writable &= e.writable;
+    user &= e.user;
+    nx |= e.no_execute;
+    bool leaf = level == 1 || e.huge;
+    if (!leaf) {
+      if (!e.accessed) {  // hardware sets A in every paging-structure entry it uses
+        e.accessed = 1;
+        mem_.write_pte(entry_pa, e.raw(), r.latency);
+        ++r.ad_writes;
+        ++ad_writes_;
+      }
+      table = frame_address(e.pfn());
+      continue;
+    }
+    if (!user) return fail(FaultKind::kUserSupervisor, error_code_for(type, true));
+    if (type == AccessType::kWrite && !writable) return fail(FaultKind::kWriteProtect, error_code_for(type, true));
+    if (type == AccessType::kFetch && nx) return fail(FaultKind::kNoExecute, error_code_for(type, true));
+    bool set_dirty = type == AccessType::kWrite && !e.dirty;
+    if (!e.accessed || set_dirty) {  // a locked read-modify-write of the leaf
+      e.accessed = 1;
+      if (set_dirty) e.dirty = 1;
+      mem_.write_pte(entry_pa, e.raw(), r.latency);
+      ++r.ad_writes;
+      ++ad_writes_;
+    }
+    unsigned shift = kPageShift + 9 * (level - 1);
+    uint64_t offset_pages = (va.value & ((uint64_t{1} << shift) - 1)) >> kPageShift;
+    r.translation = {Pfn{e.pfn().value + offset_pages}, shift, writable, user, nx, bool(e.dirty), bool(e.global)};
+    latency_.add(r.latency.value);
+    return r;
+  }
+  return r;  // unreachable: level 1 is always a leaf
+}
+
+void Walker::report(StatSink& s) const {
+  s.counter("walks", walks_, "walks", "Page-table walks started");
+  s.counter("pte_reads", pte_reads_, "reads", "PTE reads issued by walks, every level counted");
+  s.counter("ad_writes", ad_writes_, "writes", "Accessed/Dirty bit updates written back by walks");
+  s.counter("faults", faults_, "walks", "Walks that ended in a fault");
+  {
+    StatSink::Scope f(s, "fault_kinds");
+    for (unsigned k = 1; k < 7; ++k)
+      s.counter(fault_kind_name(static_cast<FaultKind>(k)), fault_kinds_[k], "walks", "Walks that ended in this fault kind");
+  }
+  s.histogram("latency", latency_, "cycles", "Walk latency");
+}
+
+}  // namespace cowsim

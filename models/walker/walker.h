@@ -1,0 +1,48 @@
+// x86-64 page-table walker (SystemC-free logic). Walks 4- or 5-level tables that live in
+// simulated physical memory, reading every entry through a PteMemory port (so each read is a
+// costed memory access), checks permissions, sets Accessed/Dirty with memory writes, and
+// returns a translation or a typed fault with the x86 error code.
+#pragma once
+
+#include <cstdint>
+
+#include "models/common/histogram.h"
+#include "models/common/stats.h"
+#include "models/walker/walk_result.h"
+#include "models/walker/walker_params.h"
+
+namespace cowsim {
+
+// How the walker reaches memory. Each call adds the access's latency to `latency`.
+class PteMemory {
+ public:
+  virtual ~PteMemory() = default;
+  virtual uint64_t read_pte(PhysAddr pa, Cycles& latency) = 0;
+  virtual void write_pte(PhysAddr pa, uint64_t value, Cycles& latency) = 0;
+};
+
+// First address above user space for a given number of paging levels (2^47 or 2^56).
+constexpr uint64_t user_address_limit(unsigned levels) { return uint64_t{1} << (kPageShift + 9 * levels - 1); }
+
+class Walker {
+ public:
+  Walker(const WalkerParams& p, PteMemory& mem);
+
+  // A timed walk for a user-mode access. `root` is the top-level table frame (CR3).
+  WalkResult walk(Pfn root, VirtAddr va, AccessType type);
+
+  unsigned levels() const { return levels_; }
+  uint64_t walks() const { return walks_; }
+  uint64_t pte_reads() const { return pte_reads_; }
+  void report(StatSink& s) const;
+
+ private:
+  unsigned levels_;
+  Cycles setup_;
+  PteMemory& mem_;
+  uint64_t walks_ = 0, pte_reads_ = 0, ad_writes_ = 0, faults_ = 0;
+  uint64_t fault_kinds_[8] = {};
+  LatencyHistogram latency_;
+};
+
+}  // namespace cowsim

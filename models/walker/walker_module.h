@@ -1,0 +1,36 @@
+// Page-walker sc_module: the Walker logic with a TLM-2.0 initiator socket to memory. Every
+// PTE read and A/D write is a b_transport to its physical address; the returned delay is the
+// access's latency.
+#pragma once
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include "models/tlb/translate_if.h"
+#include "models/walker/walker.h"
+
+namespace cowsim {
+
+class WalkerModule : public sc_core::sc_module, public WalkIf, private PteMemory {
+ public:
+  sc_core::sc_export<WalkIf> tlb;                          // from the TLB
+  tlm_utils::simple_initiator_socket<WalkerModule> mem;    // to memory
+
+  WalkerModule(sc_core::sc_module_name name, const WalkerParams& p, sc_core::sc_time cycle);
+  const char* kind() const override { return "cowsim::WalkerModule"; }
+
+  WalkResult walk(Pfn root, VirtAddr va, AccessType type) override { return walker_.walk(root, va, type); }
+  const Walker& logic() const { return walker_; }
+
+ private:
+  uint64_t read_pte(PhysAddr pa, Cycles& latency) override;
+  void write_pte(PhysAddr pa, uint64_t value, Cycles& latency) override;
+  void transport(PhysAddr pa, tlm::tlm_command cmd, uint64_t& data, Cycles& latency);
+
+  Walker walker_;
+  uint64_t cycle_fs_;
+  tlm::tlm_generic_payload tx_;  // reused: no allocation per PTE access
+};
+
+}  // namespace cowsim
