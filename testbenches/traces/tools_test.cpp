@@ -1,0 +1,1 @@
+#include "testbenches/traces/trace_test_util.h"
