@@ -33,6 +33,12 @@ const char* check_name(std::string_view name);
 bool is_name_char(char c);
 bool is_valid_prot(uint64_t prot);
 
+// Fast path for the commonest record, a single access: true exactly when check_record
+// would accept a single r/w/x record with these fields (tested to agree).
+inline bool single_access_ok(uint64_t pid, uint64_t size, uint64_t addr) {
+  return pid - 1 < kMaxPid && size - 1 < kMaxAccessSize && addr <= kUserAddressLimit - size;
+}
+
 // The first problem with r, or nothing. Name ids are not looked up (readers intern only
 // names they validated); the writers check names separately with check_name.
 std::optional<Problem> check_record(const Record& r);
