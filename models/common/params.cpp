@@ -157,17 +157,17 @@ void ParamRegistry::apply(const json& j, const std::string& origin) {
   apply_at(j, "", origin);
 }
 
-void ParamRegistry::apply_override(const std::string& assignment) {
+void ParamRegistry::apply_override(const std::string& assignment, const std::string& flag) {
   auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
-    throw InputError("--set '" + assignment + "': expected KEY=VALUE, e.g. --set tlb.l1d.entries=128");
+    throw InputError(flag + " '" + assignment + "': expected KEY=VALUE");
   std::string path = assignment.substr(0, eq), text = assignment.substr(eq + 1);
   const ParamInfo* p = find(path);
   if (!p) {
     std::string prefix = path.substr(0, path.rfind('.') == std::string::npos ? 0 : path.rfind('.') + 1);
     std::string valid = valid_keys_under(prefix);
     if (valid.empty()) valid = valid_keys_under("");
-    throw InputError("--set: unknown parameter '" + path + "' (valid keys" +
+    throw InputError(flag + ": unknown parameter '" + path + "' (valid keys" +
                      (prefix.empty() ? std::string(" at top level") : " in '" + prefix.substr(0, prefix.size() - 1) + "'") +
                      ": " + valid + ")");
   }
@@ -181,11 +181,11 @@ void ParamRegistry::apply_override(const std::string& assignment) {
       if (used != text.size()) throw std::invalid_argument(text);
       value = d;
     } catch (const std::exception&) {
-      throw InputError("--set " + path + ": '" + text + "' is not a number (expected " + p->range + ")");
+      throw InputError(flag + " " + path + ": '" + text + "' is not a number (expected " + p->range + ")");
     }
   } else if (p->type == "boolean") {
     if (text != "true" && text != "false")
-      throw InputError("--set " + path + ": '" + text + "' is not a boolean (expected true or false)");
+      throw InputError(flag + " " + path + ": '" + text + "' is not a boolean (expected true or false)");
     value = (text == "true");
   } else {
     value = text;
@@ -193,7 +193,7 @@ void ParamRegistry::apply_override(const std::string& assignment) {
   try {
     p->set(value);
   } catch (const InputError& e) {
-    throw InputError(std::string("--set: ") + e.what());
+    throw InputError(flag + ": " + e.what());
   }
 }
 

@@ -56,7 +56,8 @@ class ParamRegistry {
   // out of range are InputErrors naming `origin`, the key and the valid keys or values.
   void apply(const nlohmann::json& j, const std::string& origin);
   // Applies one "dotted.path=value" override; the value is parsed for the parameter's type.
-  void apply_override(const std::string& assignment);
+  // `flag` names the option in error messages.
+  void apply_override(const std::string& assignment, const std::string& flag = "--set");
   // Effective configuration, every parameter present, as nested JSON.
   nlohmann::json to_json() const;
 

@@ -16,7 +16,8 @@ Core::Core(sc_core::sc_module_name name, unsigned id, const CoreParams& p, uint6
 
 void Core::end_of_elaboration() {
   os_ = os.operator->();
-  exec_ = std::make_unique<Executor>(params_, id_, clock_, *mmu.operator->(), *this);
+  ExecEnv& env = *this;
+  exec_ = std::make_unique<Executor>(params_, id_, clock_, *mmu.operator->(), env);
   os_->attach_core(id_, &wake_);
 }
 
@@ -27,7 +28,7 @@ void Core::sync() {
   clock_.base = sc_core::sc_time_stamp().value() / cycle_.value();
 }
 
-FaultResult Core::fault(Process& p, const Fault& f) {
+FaultResult Core::raise_fault(Process& p, const Fault& f) {
   ext_.process = &p;
   ext_.fault = f;
   ext_.core = id_;
@@ -42,6 +43,17 @@ FaultResult Core::fault(Process& p, const Fault& f) {
 }
 
 void Core::thread() {
+  // An exception must not unwind through the SystemC kernel: keep it and stop the simulation;
+  // the platform rethrows it after sc_start() returns.
+  try {
+    run_processes();
+  } catch (...) {
+    error_ = std::current_exception();
+    sc_core::sc_stop();
+  }
+}
+
+void Core::run_processes() {
   for (;;) {
     Process* p = os_->pick_next(id_);
     if (!p) {

@@ -4,6 +4,7 @@
 // its quantum is used up, before system calls, and when it has nothing to run.
 #pragma once
 
+#include <exception>
 #include <functional>
 #include <memory>
 
@@ -28,19 +29,23 @@ class Core : public sc_core::sc_module, private ExecEnv {
 
   Core(sc_core::sc_module_name name, unsigned id, const CoreParams& p, uint64_t quantum, uint64_t timeslice,
        sc_core::sc_time cycle, StreamFactory streams);
+  ~Core() override { tx_.clear_extension(&ext_); }  // the payload would delete it: it is a member
   const char* kind() const override { return "cowsim::Core"; }
 
   void report(StatSink& s) const;
   uint64_t accesses() const { return exec_ ? exec_->accesses() : 0; }
   uint64_t records() const { return exec_ ? exec_->records() : 0; }
+  // What stopped this core's thread with an exception, if anything did.
+  std::exception_ptr error() const { return error_; }
 
  private:
   void thread();
+  void run_processes();
   void end_of_elaboration() override;
 
   // ExecEnv
   void sync() override;
-  FaultResult fault(Process& p, const Fault& f) override;
+  FaultResult raise_fault(Process& p, const Fault& f) override;
   Cycles syscall(Process& p, const trace::Record& r) override { return os_->syscall(p, r, id_, clock_.now()); }
   void exit(Process& p, const std::string& reason) override { os_->exit(p, reason, clock_.now()); }
   bool others_runnable() override { return os_->others_runnable(id_); }
@@ -57,6 +62,7 @@ class Core : public sc_core::sc_module, private ExecEnv {
   tlm::tlm_generic_payload tx_;  // the fault transaction, reused
   FaultExtension ext_;
   uint64_t switches_ = 0, syncs_ = 0, idle_waits_ = 0;
+  std::exception_ptr error_;
 };
 
 }  // namespace cowsim

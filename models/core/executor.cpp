@@ -20,7 +20,7 @@ bool Executor::translate(Process& p, VirtAddr va, AccessType type) {
     advance(r.latency);
     if (r.ok()) return true;
     ++faults_;
-    FaultResult f = env_.fault(p, r.fault);
+    FaultResult f = env_.raise_fault(p, r.fault);
     advance(f.cycles);
     if (!f.resolved) return false;
   }

@@ -9,8 +9,9 @@
 #include <memory>
 
 #include "models/core/core_params.h"
+#include "models/kernel/kernel.h"
 #include "models/kernel/process.h"
-#include "models/tlb/translate_if.h"
+#include "models/tlb/translator.h"
 #include "traces/record.h"
 
 namespace cowsim {
@@ -37,7 +38,7 @@ class ExecEnv {
  public:
   virtual ~ExecEnv() = default;
   virtual void sync() = 0;  // bring simulated time up to the core's local time
-  virtual FaultResult fault(Process& p, const Fault& f) = 0;
+  virtual FaultResult raise_fault(Process& p, const Fault& f) = 0;
   virtual Cycles syscall(Process& p, const trace::Record& r) = 0;
   virtual void exit(Process& p, const std::string& reason) = 0;
   virtual bool others_runnable() = 0;

@@ -42,6 +42,7 @@ Process& Kernel::new_process(uint32_t pid, uint32_t parent, Cycles now) {
   Process& p = *procs_.back();
   p.pid = pid;
   p.parent = parent;
+  p.state = TaskState::kBlocked;  // not runnable until enqueued
   p.start_time = now;
   by_pid_[pid] = &p;
   return p;
@@ -75,10 +76,11 @@ void Kernel::wake(Process& p) {
 }
 
 Process& Kernel::start_process(uint32_t pid, Cycles now) {
+  unsigned core = least_loaded_core();
   Process& p = new_process(pid, 0, now);
   p.mm = new_mm();
   if (!p.mm) throw InputError("out of simulated memory before pid " + std::to_string(pid) + " could start");
-  p.core = least_loaded_core();
+  p.core = core;
   enqueue(p);
   return p;
 }
@@ -458,6 +460,7 @@ Cycles Kernel::fork(Process& parent, uint32_t child_pid, bool vfork, unsigned co
   ++parent.syscalls;
   ++forks_;
   Cycles c{cost_.syscall + cost_.fork_base};
+  unsigned child_core = least_loaded_core();  // before the child exists, so it does not count itself
   Process& child = new_process(child_pid, parent.pid, now);
   if (vfork) {  // CLONE_VM: share the address space, no page-table work; parent waits
     child.mm = parent.mm;
@@ -512,7 +515,7 @@ Cycles Kernel::fork(Process& parent, uint32_t child_pid, bool vfork, unsigned co
     }
   }
   fork_cycles_ += c.value;
-  child.core = least_loaded_core();
+  child.core = child_core;
   child.start_time = now + c;
   enqueue(child);
   return c;

@@ -25,7 +25,7 @@ void KernelModule::attach_core(unsigned core, sc_core::sc_event* wake) {
   wake_[core] = wake;
 }
 
-void KernelModule::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
+void KernelModule::b_transport(int, tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
   FaultExtension* ext = nullptr;
   tx.get_extension(ext);
   if (!ext || !ext->process) {

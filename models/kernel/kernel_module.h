@@ -7,7 +7,7 @@
 
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_target_socket.h>
+#include <tlm_utils/multi_passthrough_target_socket.h>
 
 #include "models/kernel/kernel.h"
 #include "models/kernel/os_if.h"
@@ -23,7 +23,7 @@ struct SmapsSnapshot {
 
 class KernelModule : public sc_core::sc_module, public OsIf {
  public:
-  tlm_utils::simple_target_socket<KernelModule> fault;  // page faults from the cores
+  tlm_utils::multi_passthrough_target_socket<KernelModule> fault;  // page faults, one binding per core
   sc_core::sc_export<OsIf> os;                          // scheduling and system calls
   sc_core::sc_port<TlbControlIf, 0> tlbs;               // one per core, in core order
 
@@ -42,7 +42,7 @@ class KernelModule : public sc_core::sc_module, public OsIf {
   const std::vector<SmapsSnapshot>& snapshots() const { return snapshots_; }
 
  private:
-  void b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay);
+  void b_transport(int from, tlm::tlm_generic_payload& tx, sc_core::sc_time& delay);
   void end_of_elaboration() override;
   void snapshot(const std::string& label);
 

@@ -32,10 +32,10 @@ bool Memory::access(tlm::tlm_generic_payload& tx) {
   return true;
 }
 
-void Memory::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
+void Memory::b_transport(int, tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
   if (access(tx)) delay += latency_;
 }
 
-unsigned int Memory::transport_dbg(tlm::tlm_generic_payload& tx) { return access(tx) ? 8 : 0; }
+unsigned int Memory::transport_dbg(int, tlm::tlm_generic_payload& tx) { return access(tx) ? 8 : 0; }
 
 }  // namespace cowsim

@@ -4,7 +4,7 @@
 
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_target_socket.h>
+#include <tlm_utils/multi_passthrough_target_socket.h>
 
 #include "models/memory/physical_memory.h"
 
@@ -12,14 +12,14 @@ namespace cowsim {
 
 class Memory : public sc_core::sc_module {
  public:
-  tlm_utils::simple_target_socket<Memory> bus;
+  tlm_utils::multi_passthrough_target_socket<Memory> bus;  // one binding per walker
 
   Memory(sc_core::sc_module_name name, PhysicalMemory& mem, sc_core::sc_time cycle);
   const char* kind() const override { return "cowsim::Memory"; }
 
  private:
-  void b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay);
-  unsigned int transport_dbg(tlm::tlm_generic_payload& tx);
+  void b_transport(int from, tlm::tlm_generic_payload& tx, sc_core::sc_time& delay);
+  unsigned int transport_dbg(int from, tlm::tlm_generic_payload& tx);
   bool access(tlm::tlm_generic_payload& tx);
 
   PhysicalMemory& mem_;

@@ -1,0 +1,189 @@
+#include "platform/cli/commands.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <boost/program_options.hpp>
+
+#include "models/common/error.h"
+#include "platform/outputs.h"
+#include "platform/scenarios/scenario.h"
+#include "platform/sim_config.h"
+#include "platform/simulation.h"
+#include "traces/trace_io.h"
+
+namespace po = boost::program_options;
+
+namespace cowsim::cli {
+
+namespace {
+
+// Parses `args` against `opts`; true if --help was asked (and printed).
+bool parse(const Args& args, const std::string& usage, po::options_description& opts, po::variables_map& vm,
+           const po::positional_options_description* pos = nullptr) {
+  opts.add_options()("help,h", "describe this command");
+  po::command_line_parser p(args);
+  p.options(opts);
+  if (pos) p.positional(*pos);
+  po::store(p.run(), vm);
+  if (vm.count("help")) {
+    std::cout << "usage: " << usage << "\n\n" << opts;
+    return true;
+  }
+  po::notify(vm);
+  return false;
+}
+
+void add_config_options(po::options_description& o) {
+  o.add_options()("preset", po::value<std::string>(), "configuration preset (cowsim presets lists them)")(
+      "config", po::value<std::string>(), "JSON configuration file; may name a preset with \"extends\"")(
+      "set", po::value<std::vector<std::string>>()->composing(), "override one parameter: KEY=VALUE (repeatable)");
+}
+
+ConfigSources config_sources(const po::variables_map& vm) {
+  ConfigSources src;
+  if (vm.count("preset")) src.preset = vm["preset"].as<std::string>();
+  if (vm.count("config")) src.file = vm["config"].as<std::string>();
+  if (vm.count("set")) src.overrides = vm["set"].as<std::vector<std::string>>();
+  return src;
+}
+
+std::vector<std::string> strings(const po::variables_map& vm, const char* key) {
+  return vm.count(key) ? vm[key].as<std::vector<std::string>>() : std::vector<std::string>{};
+}
+
+}  // namespace
+
+int run(const Args& args) {
+  po::options_description o("run options");
+  o.add_options()("trace", po::value<std::string>(), "trace file (.cwt text or .cwb binary)")(
+      "scenario", po::value<std::string>(), "built-in scenario instead of a trace (cowsim scenarios lists them)")(
+      "param", po::value<std::vector<std::string>>()->composing(), "scenario parameter: K=V (repeatable)")(
+      "out", po::value<std::string>()->default_value("cowsim-out"), "folder for stats.json, stats.txt, config.json, smaps/")(
+      "strict", "make a failing system call (EINVAL, ENOMEM, ...) a fatal error")(
+      "quiet,q", "print nothing on success");
+  add_config_options(o);
+  po::positional_options_description pos;
+  pos.add("trace", 1);
+  po::variables_map vm;
+  if (parse(args, "cowsim run [TRACE | --scenario NAME [--param K=V]...] [--preset NAME | --config FILE] "
+                  "[--set KEY=VALUE]... [--out DIR]",
+            o, vm, &pos))
+    return 0;
+  if (vm.count("trace") && vm.count("scenario")) throw InputError("give a trace or --scenario, not both");
+  if (vm.count("param") && !vm.count("scenario") && vm.count("trace"))
+    throw InputError("--param sets scenario parameters; it needs --scenario");
+
+  nlohmann::json effective;
+  SimConfig cfg = load_config(config_sources(vm), &effective);
+  trace::NameTable names;
+  TraceSource src = vm.count("trace")
+                        ? trace_file_source(vm["trace"].as<std::string>(), names)
+                        : scenario_source(vm.count("scenario") ? vm["scenario"].as<std::string>() : kDefaultScenario,
+                                          strings(vm, "param"), names, cfg.seed);
+  RunResult r = simulate(cfg, effective, src, names, vm.count("strict") > 0);
+  std::string out = vm["out"].as<std::string>();
+  write_outputs(out, r);
+  if (!vm.count("quiet")) std::cout << summarize(r, src.label) << "results in " << out << "/\n";
+  return 0;
+}
+
+int gen(const Args& args) {
+  po::options_description o("gen options");
+  o.add_options()("name", po::value<std::string>()->required(), "scenario name")(
+      "param", po::value<std::vector<std::string>>()->composing(), "scenario parameter: K=V (repeatable)")(
+      "output,o", po::value<std::string>()->required(), "trace to write (.cwt or .cwb)")(
+      "seed", po::value<uint64_t>()->default_value(1), "seed of the scenario's random choices");
+  po::positional_options_description pos;
+  pos.add("name", 1);
+  po::variables_map vm;
+  if (parse(args, "cowsim gen NAME [--param K=V]... -o FILE", o, vm, &pos)) return 0;
+  std::string path = vm["output"].as<std::string>();
+  trace::Encoding enc = trace::encoding_for_path(path);
+  trace::NameTable names;
+  auto scenario = make_scenario(vm["name"].as<std::string>(), strings(vm, "param"));
+  auto records = scenario->generate(names, vm["seed"].as<uint64_t>());
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary);
+    if (!f) throw InputError(path + ": cannot write");
+    auto w = trace::make_writer(f, enc);
+    for (const auto& r : records) w->write(r, names);
+    w->finish();
+  }
+  std::filesystem::rename(tmp, path);
+  return 0;
+}
+
+int scenarios(const Args& args) {
+  po::options_description o("scenarios options");
+  po::variables_map vm;
+  if (parse(args, "cowsim scenarios", o, vm)) return 0;
+  for (auto& s : all_scenarios()) {
+    std::cout << s->name() << (std::string(s->name()) == kDefaultScenario ? " (default)" : "") << "\n    "
+              << s->description() << "\n";
+    ParamRegistry r;
+    s->declare(r);
+    for (const auto& p : r.params())
+      std::cout << "    --param " << p.path << "=" << p.get().dump() << "  " << p.description
+                << (p.unit.empty() ? "" : " (" + p.unit + ")") << "\n";
+  }
+  return 0;
+}
+
+int presets(const Args& args) {
+  po::options_description o("presets options");
+  po::variables_map vm;
+  if (parse(args, "cowsim presets", o, vm)) return 0;
+  for (const auto& p : cowsim::presets())
+    std::printf("%-14s %s%s\n", p.name.c_str(), p.description.c_str(),
+                p.extends.empty() ? "" : (" [extends " + p.extends + "]").c_str());
+  return 0;
+}
+
+int params(const Args& args) {
+  po::options_description o("params options");
+  o.add_options()("markdown", "print a Markdown table (docs/configuration.md is made from it)");
+  add_config_options(o);
+  po::variables_map vm;
+  if (parse(args, "cowsim params [--markdown] [--preset NAME | --config FILE] [--set K=V]...", o, vm)) return 0;
+  SimConfig cfg = load_config(config_sources(vm));
+  ParamRegistry r;
+  cfg.declare(r);
+  bool md = vm.count("markdown");
+  if (md) std::cout << "| parameter | default | unit | valid values | description |\n|---|---|---|---|---|\n";
+  for (const auto& p : r.params()) {
+    std::string value = p.get().dump();
+    if (md)
+      std::cout << "| `" << p.path << "` | " << value << " | " << p.unit << " | " << p.range << " | " << p.description << " |\n";
+    else
+      std::cout << p.path << " = " << value << (p.unit.empty() ? "" : " " + p.unit) << "  # " << p.description << "\n";
+  }
+  return 0;
+}
+
+int trace(const Args& args) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::cout << "usage: cowsim trace convert IN OUT | cowsim trace dump IN | cowsim trace stat IN\n";
+    return args.empty() ? 2 : 0;
+  }
+  const std::string& sub = args[0];
+  if (sub == "convert" && args.size() == 3) {
+    trace::convert_trace(args[1], args[2]);
+    return 0;
+  }
+  if (sub == "dump" && args.size() == 2) {
+    trace::dump_trace(args[1], std::cout);
+    return 0;
+  }
+  if (sub == "stat" && args.size() == 2) {
+    trace::stat_trace(args[1], std::cout);
+    return 0;
+  }
+  throw InputError("usage: cowsim trace convert IN OUT | cowsim trace dump IN | cowsim trace stat IN");
+}
+
+}  // namespace cowsim::cli

@@ -1,0 +1,19 @@
+// The `cowsim` subcommands. Each takes its own arguments (after the subcommand name) and
+// returns the process exit code; errors are thrown (InputError: exit code 2).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace cowsim::cli {
+
+using Args = std::vector<std::string>;
+
+int run(const Args& args);
+int gen(const Args& args);
+int scenarios(const Args& args);
+int presets(const Args& args);
+int params(const Args& args);
+int trace(const Args& args);
+
+}  // namespace cowsim::cli

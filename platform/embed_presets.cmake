@@ -1,0 +1,12 @@
+# Writes OUT: the JSON presets in DIR as a C++ array, so the cowsim binary carries them.
+file(GLOB files "${DIR}/*.json")
+list(SORT files)
+set(body "namespace cowsim {\nnamespace {\nconst EmbeddedPreset kEmbeddedPresets[] = {\n")
+foreach(f ${files})
+  get_filename_component(name "${f}" NAME_WE)
+  file(READ "${f}" text)
+  string(APPEND body "  {\"${name}\", R\"cowsim_json(${text})cowsim_json\"},\n")
+endforeach()
+string(APPEND body "};\n}  // namespace\n}  // namespace cowsim\n")
+file(WRITE "${OUT}.tmp" "${body}")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different "${OUT}.tmp" "${OUT}")

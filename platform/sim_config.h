@@ -1,0 +1,51 @@
+// The whole configuration of a simulated system, declared once: every block's parameter
+// struct in the place its module has in the system tree. Presets, --config files and --set
+// overrides are applied through the ParamRegistry built from it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "models/common/params.h"
+#include "models/core/core_params.h"
+#include "models/kernel/kernel_params.h"
+#include "models/memory/memory_params.h"
+#include "models/tlb/tlb_params.h"
+#include "models/walker/walker_params.h"
+
+namespace cowsim {
+
+struct SimConfig {
+  uint32_t cores = 1;
+  uint64_t seed = 1;
+  uint64_t quantum = 10000;
+  CoreParams core;
+  TlbParams l1d;
+  WalkerParams walker;
+  MemoryParams memory;
+  KernelParams kernel;
+
+  void declare(ParamRegistry& r);
+};
+
+struct Preset {
+  std::string name, description;
+  nlohmann::json body;  // parameters, with "extends" and "description" removed
+  std::string extends;
+};
+
+const std::vector<Preset>& presets();  // built into the binary from platform/presets/*.json
+const Preset* find_preset(const std::string& name);
+
+struct ConfigSources {
+  std::string preset;                 // empty: "default"
+  std::string file;                   // --config FILE; may name "extends": PRESET
+  std::vector<std::string> overrides; // --set KEY=VALUE, in order
+};
+
+// Defaults <- preset chain <- file <- overrides. Throws InputError naming what is wrong.
+SimConfig load_config(const ConfigSources& src, nlohmann::json* effective = nullptr);
+
+}  // namespace cowsim

@@ -1,0 +1,40 @@
+// One `cowsim run`: validate the trace, build the System, simulate, collect statistics.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "models/kernel/kernel_module.h"
+#include "platform/sim_config.h"
+#include "platform/trace_plan.h"
+
+namespace cowsim {
+
+struct TraceSource {
+  std::string label;  // the trace path, or "scenario NAME"
+  StreamOpener open;  // a fresh stream over every record, each call
+};
+
+TraceSource trace_file_source(const std::string& path, trace::NameTable& names);
+// A built-in scenario, generated once and shared by every reader.
+TraceSource scenario_source(const std::string& name, const std::vector<std::string>& params, trace::NameTable& names,
+                            uint64_t seed);
+
+struct RunResult {
+  nlohmann::json stats;       // stats.json
+  std::string stats_text;     // stats.txt
+  nlohmann::json config;      // config.json: the effective configuration
+  std::vector<SmapsSnapshot> snapshots;
+  std::vector<std::string> kernel_errors;  // failed system calls (the run went on)
+};
+
+// Simulates `src` on the configured system. Throws InputError for bad traces and deadlocks.
+RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config, const TraceSource& src,
+                   trace::NameTable& names, bool strict);
+
+// A few lines for the terminal: what ran, how long, and per process faults and memory.
+std::string summarize(const RunResult& r, const std::string& label);
+
+}  // namespace cowsim

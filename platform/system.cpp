@@ -1,0 +1,60 @@
+#include "platform/system.h"
+
+namespace cowsim {
+
+sc_core::sc_time cycle_time(uint32_t frequency_mhz) {
+  // Integer femtoseconds per cycle (333333 fs at 3 GHz): cycle counts map to SystemC time
+  // exactly, and stay exact for hours of simulated time.
+  return sc_core::sc_time::from_value(1'000'000'000ull / frequency_mhz);
+}
+
+System::System(sc_core::sc_module_name name, const SimConfig& cfg, trace::NameTable& names,
+               Core::StreamFactory streams, bool strict)
+    : sc_module(name),
+      cycle_(cycle_time(cfg.core.frequency_mhz)),
+      phys_(cfg.memory),
+      kernel_(cfg.kernel, phys_, cfg.walker.levels, cfg.cores, strict),
+      memory_("memory", phys_, cycle_),
+      kernel_module_("kernel", kernel_, names, cycle_) {
+  for (unsigned i = 0; i < cfg.cores; ++i) {
+    std::string n = std::to_string(i);
+    cores_.push_back(std::make_unique<Core>(("core" + n).c_str(), i, cfg.core, cfg.quantum, cfg.kernel.timeslice,
+                                            cycle_, streams));
+    tlbs_.push_back(std::make_unique<TlbModule>(("tlb" + n).c_str(), cfg.l1d, cfg.seed + i));
+    walkers_.push_back(std::make_unique<WalkerModule>(("walker" + n).c_str(), cfg.walker, cycle_));
+  }
+  for (unsigned i = 0; i < cfg.cores; ++i) {
+    cores_[i]->mmu.bind(tlbs_[i]->cpu);
+    cores_[i]->os.bind(kernel_module_.os);
+    cores_[i]->fault.bind(kernel_module_.fault);
+    tlbs_[i]->walker.bind(walkers_[i]->tlb);
+    walkers_[i]->mem.bind(memory_.bus);
+    kernel_module_.tlbs.bind(tlbs_[i]->control);
+  }
+}
+
+void System::report(StatSink& s) const {
+  {
+    StatSink::Scope c(s, "cores");
+    for (size_t i = 0; i < cores_.size(); ++i) {
+      StatSink::Scope n(s, std::to_string(i));
+      cores_[i]->report(s);
+      s.counter("walks", walkers_[i]->logic().walks(), "walks", "Page-table walks on this core");
+      {
+        StatSink::Scope t(s, "tlb");
+        tlbs_[i]->report(s);
+      }
+      StatSink::Scope w(s, "walker");
+      walkers_[i]->logic().report(s);
+    }
+  }
+  StatSink::Scope k(s, "kernel");
+  kernel_.report(s);
+}
+
+void System::rethrow_errors() const {
+  for (const auto& c : cores_)
+    if (c->error()) std::rethrow_exception(c->error());
+}
+
+}  // namespace cowsim

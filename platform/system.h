@@ -1,0 +1,50 @@
+// The top sc_module: a whole simulated machine assembled from a SimConfig.
+//
+//   core[i] --mmu--> tlb[i] --walker--> walker[i] ==mem (TLM)==> memory
+//   core[i] ==fault (TLM)==> kernel;  core[i] --os--> kernel;  kernel --tlbs[i]--> tlb[i]
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include <systemc>
+
+#include "models/core/core.h"
+#include "models/kernel/kernel.h"
+#include "models/kernel/kernel_module.h"
+#include "models/memory/memory.h"
+#include "models/memory/physical_memory.h"
+#include "models/tlb/tlb_module.h"
+#include "models/walker/walker_module.h"
+#include "platform/sim_config.h"
+
+namespace cowsim {
+
+class System : public sc_core::sc_module {
+ public:
+  System(sc_core::sc_module_name name, const SimConfig& cfg, trace::NameTable& names, Core::StreamFactory streams,
+         bool strict);
+  const char* kind() const override { return "cowsim::System"; }
+
+  sc_core::sc_time cycle() const { return cycle_; }
+  Kernel& kernel() { return kernel_; }
+  const KernelModule& kernel_module() const { return kernel_module_; }
+  const std::vector<std::unique_ptr<Core>>& cores() const { return cores_; }
+  void report(StatSink& s) const;  // cores.* and kernel.*
+  void rethrow_errors() const;     // an exception a core thread stopped on
+
+ private:
+  sc_core::sc_time cycle_;
+  PhysicalMemory phys_;
+  Kernel kernel_;
+  Memory memory_;
+  KernelModule kernel_module_;
+  std::vector<std::unique_ptr<Core>> cores_;
+  std::vector<std::unique_ptr<TlbModule>> tlbs_;
+  std::vector<std::unique_ptr<WalkerModule>> walkers_;
+};
+
+// The duration of one core cycle on SystemC's time axis (resolution 1 fs).
+sc_core::sc_time cycle_time(uint32_t frequency_mhz);
+
+}  // namespace cowsim
