@@ -85,9 +85,9 @@ class TextReader : public RecordStream {
         ++line_;
         fail("line longer than 1 MiB");
       }
-      if (src_->fill(avail + 1) == avail) {  // end of file
+      if (src_->fill(avail + 1) == avail) {  // end of file; fill may have moved the bytes
         if (avail == 0) return false;
-        line = std::string_view(p, avail);
+        line = std::string_view(src_->data(), avail);
         src_->consume(avail);
         ++line_;
         return true;

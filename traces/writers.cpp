@@ -6,11 +6,20 @@
 
 namespace cowsim::trace {
 
+namespace {
+
+bool uses_name(const Record& r) {
+  return (r.op == Op::kMmap && (r.flags & kMapFile)) || r.op == Op::kPost || r.op == Op::kAwait ||
+         r.op == Op::kSnapshot;
+}
+
+}  // namespace
+
 void check_writable(const Record& r, const NameTable& names) {
   std::string what;
   if (auto p = check_record(r)) {
     what = std::string(p->rule) + ", got " + field_text(r, p->field, names);
-  } else if (r.name != kNoName) {
+  } else if (uses_name(r)) {
     if (r.name >= names.size()) {
       what = "name id " + std::to_string(r.name) + " is not in the name table";
     } else if (const char* rule = check_name(names[r.name])) {

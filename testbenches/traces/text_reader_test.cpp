@@ -190,6 +190,18 @@ TEST(TextReader, CommentsBlankLinesTabsAndCarriageReturns) {
   EXPECT_FALSE(stream->next(r));  // stays at the end
 }
 
+TEST(TextReader, LastLineWithoutNewline) {
+  // The final line is only found at end of file, after the buffer has been compacted.
+  ScratchDir dir;
+  NameTable names;
+  auto records = read_all(dir.write("n.cwt", "cowsim-trace 1\n1 r 0x7f0000001000 +4K /64 16"), names);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].addr, 0x7f0000001000u);
+  EXPECT_EQ(records[0].len, 4096u);
+  EXPECT_EQ(records[0].stride, 64u);
+  EXPECT_EQ(records[0].size, 16u);
+}
+
 TEST(TextReader, HeaderOnlyTraceIsEmpty) {
   NameTable names;
   EXPECT_TRUE(parse_text("", names).empty());
