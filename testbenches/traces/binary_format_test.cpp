@@ -254,8 +254,9 @@ TEST(BinaryFormat, WriterRejectsInvalidRecords) {
 }
 
 TEST(BinaryFormat, DecodesFast) {
-  // Not a benchmark, a guard against accidental per-record slowness (e.g. an allocation or
-  // a system call per record): 4 M records must decode well under a second even unoptimised.
+  // Not a benchmark, a guard against accidental per-record slowness (an allocation or a
+  // system call per record). The target is 100 M records/s; the bound leaves room for slow
+  // CI machines, and is only applied to optimised builds.
   NameTable names;
   std::vector<Record> records(1 << 22, rec(Op::kRead, 1, 0x1000));
   ScratchDir dir;
@@ -271,8 +272,10 @@ TEST(BinaryFormat, DecodesFast) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(n, records.size());
   EXPECT_EQ(sum, records.size() * 0x1000);
-  EXPECT_LT(seconds, 2.0);
   std::printf("binary decode: %.0f M records/s\n", n / seconds / 1e6);
+#if defined(__OPTIMIZE__) && !defined(__SANITIZE_ADDRESS__)
+  EXPECT_LT(seconds, 0.5) << "under 8 M records/s";
+#endif
 }
 
 }  // namespace
