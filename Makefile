@@ -26,3 +26,7 @@ test: build
 
 clean:
 	rm -rf $(BUILD)
+
+# Regenerates the generated parts of docs/ from the code.
+docs: build
+	@python3 scripts/update-docs.py $(BUILD)/platform/cowsim

@@ -164,12 +164,17 @@ void ParamRegistry::apply_override(const std::string& assignment, const std::str
   std::string path = assignment.substr(0, eq), text = assignment.substr(eq + 1);
   const ParamInfo* p = find(path);
   if (!p) {
-    std::string prefix = path.substr(0, path.rfind('.') == std::string::npos ? 0 : path.rfind('.') + 1);
-    std::string valid = valid_keys_under(prefix);
-    if (valid.empty()) valid = valid_keys_under("");
+    // Name the valid keys at the deepest level of the path that exists.
+    std::string prefix = path;
+    std::string valid;
+    while (valid.empty()) {
+      size_t dot = prefix.rfind('.');
+      prefix = dot == std::string::npos ? "" : prefix.substr(0, dot);
+      valid = valid_keys_under(prefix.empty() ? "" : prefix + ".");
+      if (prefix.empty()) break;
+    }
     throw InputError(flag + ": unknown parameter '" + path + "' (valid keys" +
-                     (prefix.empty() ? std::string(" at top level") : " in '" + prefix.substr(0, prefix.size() - 1) + "'") +
-                     ": " + valid + ")");
+                     (prefix.empty() ? std::string(" at top level") : " in '" + prefix + "'") + ": " + valid + ")");
   }
   json value;
   if (p->type == "integer") {
