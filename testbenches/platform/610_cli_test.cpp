@@ -35,6 +35,14 @@ TEST(Cli, RunWritesStatsConfigAndSmapsAndPrintsASummary) {
   EXPECT_TRUE(cfg["kernel"]["cost"].contains("page_copy"));
 }
 
+TEST(Cli, EveryExampleTraceRunsOnTheDefaultSystem) {
+  for (const auto& entry : fs::directory_iterator(kExamples)) {
+    CliResult r = cli("run " + entry.path().string() + " -q --out " + temp_dir());
+    EXPECT_EQ(r.code, 0) << entry.path() << ": " << r.err;
+    EXPECT_TRUE(r.out.empty()) << "--quiet printed: " << r.out;
+  }
+}
+
 TEST(Cli, BinaryTraceGivesIdenticalStatistics) {
   std::string dir = temp_dir();
   trace::convert_trace(kExamples + "fork-cow.cwt", dir + "/fork-cow.cwb");
