@@ -32,8 +32,8 @@ void report_process(StatSink& s, const Process& p) {
   {
     StatSink::Scope f(s, "faults");
     for (size_t i = 0; i < p.faults.size(); ++i)
-      s.counter(fault_outcome_name(static_cast<FaultOutcome>(i)), p.faults[i], "faults", "Faults with this outcome");
-    s.counter("thp_splits", 0, "splits", "Huge PMDs split into 512 PTEs by a fault");
+      s.counter(fault_outcome_name(static_cast<FaultOutcome>(i)), p.faults[i], "faults",
+                fault_outcome_description(static_cast<FaultOutcome>(i)));
     s.counter("pages_copied", p.pages_copied, "pages", "4 KiB pages copied by copy-on-write");
     s.counter("bytes_copied", p.bytes_copied, "bytes", "Bytes copied by copy-on-write");
     s.counter("segv", p.segv, "signals", "Accesses that ended in SIGSEGV");

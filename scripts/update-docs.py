@@ -13,3 +13,31 @@ text = doc.read_text()
 text = re.sub(r"(<!-- params:begin -->\n).*?(<!-- params:end -->)", lambda m: m.group(1) + table + m.group(2),
               text, flags=re.S)
 doc.write_text(text)
+
+# The statistics reference: every statistic a run writes, from a run of the default scenario.
+import json
+import tempfile
+
+stats_doc = doc.parent / "statistics.md"
+with tempfile.TemporaryDirectory() as out:
+    subprocess.run([cowsim, "run", "--scenario", "fork-cow", "--param", "heap=4M", "-q", "--out", out], check=True)
+    lines = pathlib.Path(out, "stats.txt").read_text().splitlines()
+rows = {}
+for line in lines:
+    path, rest = line.split(" ", 1)
+    desc = rest.split(" # ", 1)[1]
+    unit = ""
+    if desc.endswith(")") and " (" in desc:
+        desc, unit = desc[:-1].rsplit(" (", 1)
+    path = re.sub(r"^processes\.\d+\.", "processes.<pid>.", path)
+    path = re.sub(r"^cores\.\d+\.", "cores.<n>.", path)
+    path = re.sub(r"^kernel\.fault_latency\.[a-z_]+\.", "kernel.fault_latency.<outcome>.", path)
+    if path.startswith("kernel.fault_latency.<outcome>."):
+        desc = desc.replace("Fault handling latency", "Fault handling latency of one outcome")
+    rows.setdefault(path, (unit, desc))
+table = "| statistic | unit | description |\n|---|---|---|\n"
+table += "".join(f"| `{p}` | {u} | {d} |\n" for p, (u, d) in rows.items())
+text = stats_doc.read_text()
+text = re.sub(r"(<!-- stats:begin -->\n).*?(<!-- stats:end -->)", lambda m: m.group(1) + table + m.group(2),
+              text, flags=re.S)
+stats_doc.write_text(text)

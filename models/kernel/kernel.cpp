@@ -17,6 +17,21 @@ const char* fault_outcome_name(FaultOutcome o) {
   return names[static_cast<size_t>(o)];
 }
 
+const char* fault_outcome_description(FaultOutcome o) {
+  static const char* text[] = {
+      "Write to never-touched private anonymous memory: a page allocated and zeroed",
+      "Read of never-touched private anonymous memory: the shared zero page mapped read-only",
+      "Write over a zero-page mapping: a page allocated and zeroed, the old entry flushed",
+      "Write to a page shared after fork (or a private file page): a page allocated and copied",
+      "Write to a write-protected anonymous page nobody else holds: made writable, no copy, no flush",
+      "Lazy fault of a shared or file page: the page-cache page mapped",
+      "Write to an eligible 2 MiB range: a huge page allocated and zeroed",
+      "Read of an eligible 2 MiB range: the huge zero page mapped",
+      "Write to a write-protected huge page nobody else holds: made writable",
+      "Write to a shared huge page under the copy policy: 2 MiB copied"};
+  return text[static_cast<size_t>(o)];
+}
+
 namespace {
 constexpr uint64_t kMmapMinAddr = 65536;  // Linux's default vm.mmap_min_addr
 // Linux flushes ranges of more than this many pages with a full flush (tlb_single_page_flush_ceiling).

@@ -26,6 +26,7 @@ enum class FaultOutcome : uint8_t {
   kCount
 };
 const char* fault_outcome_name(FaultOutcome o);
+const char* fault_outcome_description(FaultOutcome o);
 
 struct SmapsRollup {
   uint64_t rss = 0, pss_bytes_x4096 = 0, shared_clean = 0, shared_dirty = 0, private_clean = 0, private_dirty = 0,

@@ -74,3 +74,36 @@ TEST(Config, DocsListEveryParameterAsTheCodeDeclaresIt) {
 
 }  // namespace
 }  // namespace cowsim::test
+
+namespace cowsim::test {
+namespace {
+
+TEST(Docs, StatisticsReferenceListsEveryStatisticARunWrites) {
+  std::string out = temp_dir();
+  ASSERT_EQ(cli("run --scenario fork-cow --param heap=1M -q --out " + out).code, 0);
+  std::ifstream doc_file(std::string(COWSIM_SOURCE_DIR) + "/docs/statistics.md");
+  std::stringstream ss;
+  ss << doc_file.rdbuf();
+  std::string doc = ss.str();
+  std::ifstream stats(out + "/stats.txt");
+  std::string line;
+  int checked = 0;
+  while (std::getline(stats, line)) {
+    std::string path = line.substr(0, line.find(' '));
+    // Instances become the placeholders the reference uses.
+    auto generalise = [&](const std::string& prefix, const std::string& placeholder) {
+      if (path.rfind(prefix, 0) != 0) return;
+      size_t end = path.find('.', prefix.size());
+      path = prefix + placeholder + path.substr(end);
+    };
+    generalise("processes.", "<pid>");
+    generalise("cores.", "<n>");
+    generalise("kernel.fault_latency.", "<outcome>");
+    EXPECT_NE(doc.find("`" + path + "`"), std::string::npos) << path << " is missing from docs/statistics.md (make docs)";
+    ++checked;
+  }
+  EXPECT_GT(checked, 50);
+}
+
+}  // namespace
+}  // namespace cowsim::test
