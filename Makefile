@@ -18,8 +18,9 @@ configure: deps $(BUILD)/CMakeCache.txt
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
-run: build
-	@$(BUILD)/platform/cowsim run --scenario default --out $(BUILD)/default-run
+run: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target cowsim
+	@$(BUILD)/platform/cowsim run --out $(BUILD)/default-run
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -35,6 +35,16 @@ TEST(Cli, RunWritesStatsConfigAndSmapsAndPrintsASummary) {
   EXPECT_TRUE(cfg["kernel"]["cost"].contains("page_copy"));
 }
 
+TEST(Cli, RunWithoutATraceRunsTheDefaultScenario) {
+  // What `make run` does.
+  std::string out = temp_dir();
+  CliResult r = cli("run --out " + out);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("scenario fork-cow"), std::string::npos) << r.out;
+  // 64 MiB heap, child writes half of it: 8192 copies.
+  EXPECT_EQ(at(stable_stats(out + "/stats.json"), "processes.2.faults.cow_copy"), 8192u);
+}
+
 TEST(Cli, EveryExampleTraceRunsOnTheDefaultSystem) {
   for (const auto& entry : fs::directory_iterator(kExamples)) {
     CliResult r = cli("run " + entry.path().string() + " -q --out " + temp_dir());
