@@ -34,6 +34,7 @@ void report_process(StatSink& s, const Process& p) {
     for (size_t i = 0; i < p.faults.size(); ++i)
       s.counter(fault_outcome_name(static_cast<FaultOutcome>(i)), p.faults[i], "faults",
                 fault_outcome_description(static_cast<FaultOutcome>(i)));
+    s.counter("thp_splits", p.thp_splits, "PMDs", "Huge PMDs of this process split into 512 PTEs by its faults");
     s.counter("pages_copied", p.pages_copied, "pages", "4 KiB pages copied by copy-on-write");
     s.counter("bytes_copied", p.bytes_copied, "bytes", "Bytes copied by copy-on-write");
     s.counter("segv", p.segv, "signals", "Accesses that ended in SIGSEGV");

@@ -12,19 +12,50 @@ FrameAllocator::FrameAllocator(uint64_t frames)
   // shared zero page, pinned forever.
   info(Pfn{0}).refcount = 1;
   info(zero_page()) = {1, 0, frame_flags::kZero};
-  next_unused_ = 2;
+  // The huge zero page: the first 2 MiB-aligned block, pinned; frames 2..511 stay free.
+  huge_zero_ = Pfn{512};
+  for (uint64_t i = 0; i < 512; ++i) info(Pfn{512 + i}) = {i ? 0u : 1u, 0, uint8_t(frame_flags::kZero | (i ? frame_flags::kTail : frame_flags::kHead))};
+  for (uint64_t f = 511; f >= 2; --f) free_.push_back(Pfn{f});
+  next_unused_ = 1024;
+}
+
+std::optional<Pfn> FrameAllocator::alloc_huge() {
+  Pfn head;
+  if (!free_huge_.empty()) {
+    head = free_huge_.back();
+    free_huge_.pop_back();
+  } else if (next_unused_ + 512 <= frames_) {
+    head = Pfn{next_unused_};  // always 512-aligned: only whole blocks leave the bump region
+    next_unused_ += 512;
+  } else {
+    return std::nullopt;
+  }
+  info(head) = {1, 0, frame_flags::kHead};
+  for (uint64_t i = 1; i < 512; ++i) info(Pfn{head.value + i}) = {0, 0, frame_flags::kTail};
+  in_use_ += 512;
+  if (in_use_ > peak_) peak_ = in_use_;
+  return head;
 }
 
 std::optional<Pfn> FrameAllocator::alloc() {
   Pfn pfn;
-  if (!free_.empty()) {
-    pfn = free_.back();
-    free_.pop_back();
-  } else if (next_unused_ < frames_) {
-    pfn = Pfn{next_unused_++};
-  } else {
-    return std::nullopt;
+  if (free_.empty()) {
+    // Carve a whole block into 4 KiB frames, so the bump region stays 2 MiB aligned.
+    Pfn block;
+    if (next_unused_ + 512 <= frames_) {
+      block = Pfn{next_unused_};
+      next_unused_ += 512;
+    } else if (!free_huge_.empty()) {
+      block = free_huge_.back();
+      free_huge_.pop_back();
+    } else {
+      return std::nullopt;
+    }
+    for (uint64_t f = block.value + 511; f > block.value; --f) free_.push_back(Pfn{f});
+    free_.push_back(block);
   }
+  pfn = free_.back();
+  free_.pop_back();
   info(pfn) = {1, 0, 0};
   if (++in_use_ > peak_) peak_ = in_use_;
   return pfn;
@@ -34,6 +65,12 @@ void FrameAllocator::put(Pfn pfn) {
   FrameInfo& f = info(pfn);
   if (f.refcount == 0) throw std::logic_error("frame reference count underflow");
   if (--f.refcount == 0) {
+    if (f.flags & frame_flags::kHead) {
+      for (uint64_t i = 0; i < 512; ++i) info(Pfn{pfn.value + i}) = {0, 0, 0};
+      free_huge_.push_back(pfn);
+      in_use_ -= 512;
+      return;
+    }
     f = {0, 0, 0};
     free_.push_back(pfn);
     --in_use_;

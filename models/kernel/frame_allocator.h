@@ -15,9 +15,10 @@
 namespace cowsim {
 
 struct FrameInfo {
-  uint32_t refcount;  // references: mappings, the page cache, page-table use
-  uint32_t mapcount;  // PTEs mapping the frame
+  uint32_t refcount;  // references: mappings, the page cache, page-table use (a folio's: in its head)
+  uint32_t mapcount;  // PTEs mapping this 4 KiB frame
   uint8_t flags;
+  uint32_t entire;    // folio head only: huge PMDs mapping the whole folio
 };
 
 namespace frame_flags {
@@ -27,6 +28,8 @@ constexpr uint8_t kZero = 4;           // the shared zero page
 constexpr uint8_t kDirty = 8;          // page dirty flag (set when a dirty PTE is zapped)
 constexpr uint8_t kAnon = 16;          // anonymous page (PageAnon)
 constexpr uint8_t kPageCache = 32;     // a file or shmem page held by the page cache
+constexpr uint8_t kHead = 64;          // first frame of a 2 MiB folio: refcount/mapcount are the folio's
+constexpr uint8_t kTail = 128;         // frames 1..511 of a folio: mapcount counts PTE mappings of it
 }  // namespace frame_flags
 
 class FrameAllocator {
@@ -35,13 +38,22 @@ class FrameAllocator {
 
   // A free 4 KiB frame with refcount 1, or nothing when memory is exhausted.
   std::optional<Pfn> alloc();
+  // A free, 2 MiB-aligned block of 512 frames (an order-9 folio): the head has refcount 1,
+  // the tails are marked kTail. Nothing when no such block is free (the caller falls back to
+  // 4 KiB pages, as Linux does).
+  std::optional<Pfn> alloc_huge();
   void get(Pfn pfn) { ++info(pfn).refcount; }
-  // Drops a reference; the frame is freed when the count reaches zero.
+  // Drops a reference; the frame (or the whole folio, for a head) is freed at zero.
   void put(Pfn pfn);
+  // The folio head of a frame (itself for an ordinary frame).
+  Pfn head_of(Pfn pfn) const {
+    return (info(pfn).flags & frame_flags::kTail) ? Pfn{pfn.value & ~uint64_t{511}} : pfn;
+  }
 
   FrameInfo& info(Pfn pfn) { return info_.get()[pfn.value]; }
   const FrameInfo& info(Pfn pfn) const { return info_.get()[pfn.value]; }
   Pfn zero_page() const { return Pfn{1}; }
+  Pfn huge_zero_page() const { return huge_zero_; }
   uint64_t total() const { return frames_; }
   uint64_t in_use() const { return in_use_; }
   uint64_t peak() const { return peak_; }
@@ -52,6 +64,8 @@ class FrameAllocator {
   std::unique_ptr<FrameInfo, FreeDeleter> info_;
   uint64_t next_unused_;       // frames at or above this were never allocated
   std::vector<Pfn> free_;      // freed frames, reused first (LIFO, deterministic)
+  std::vector<Pfn> free_huge_; // freed 2 MiB blocks
+  Pfn huge_zero_;
   uint64_t in_use_ = 0, peak_ = 0;
 };
 

@@ -188,27 +188,70 @@ Pfn Kernel::cache_page(uint64_t key, bool& allocated, bool& failed) {
   return *pfn;
 }
 
+void Kernel::ref_page(Pfn pfn) {
+  Pfn head = frames_.head_of(pfn);
+  ++frames_.info(head).refcount;
+  ++frames_.info(pfn).mapcount;
+  frames_.info(head).flags &= ~frame_flags::kAnonExclusive;
+}
+
+void Kernel::unref_page(Pfn pfn, bool dirty) {
+  FrameInfo& f = frames_.info(pfn);
+  --f.mapcount;
+  if (dirty) f.flags |= frame_flags::kDirty;
+  frames_.put(frames_.head_of(pfn));
+}
+
+bool Kernel::exclusive_to(const AddressSpace& mm, Pfn pfn, uint64_t va) const {
+  Pfn head = frames_.head_of(pfn);
+  const FrameInfo& f = frames_.info(head);
+  if (!(f.flags & frame_flags::kAnon)) return false;
+  if (head == pfn && !(f.flags & frame_flags::kHead)) return f.refcount == 1;
+  // A subpage of a 2 MiB folio (Linux >= 6.15): reusable if every reference to the folio is a
+  // PTE of this address space.
+  if (f.entire) return false;
+  uint64_t mine = 0, haddr = va & ~(kHugePageSize - 1);
+  const_cast<PageTables&>(tables_).for_each_leaf(mm.root, haddr, haddr + kHugePageSize, [&](uint64_t, uint64_t& e, unsigned) {
+    if (frames_.head_of(Pte::from_raw(e).pfn()) == head) ++mine;
+  });
+  return f.refcount == mine;
+}
+
 uint64_t Kernel::zap(AddressSpace& mm, uint64_t start, uint64_t end) {
+  Cycles ignored{0};
+  split_edges(mm, start, end, 0, ignored);  // a huge page only partly in range is split first
   uint64_t pages = 0;
-  tables_.for_each_leaf(mm.root, start, end, [&](uint64_t, uint64_t& e) {
+  tables_.for_each_leaf(mm.root, start, end, [&](uint64_t, uint64_t& e, unsigned level) {
     Pte pte = Pte::from_raw(e);
     Pfn pfn = pte.pfn();
     e = 0;
+    if (level == 2) {  // a whole huge PMD
+      pages += 512;
+      if (!mm.deposited.empty()) {
+        tables_.free_table(mm.deposited.back());
+        mm.deposited.pop_back();
+      }
+      if (pfn == frames_.huge_zero_page()) return;
+      FrameInfo& folio = frames_.info(pfn);
+      --folio.entire;
+      if (pte.dirty) folio.flags |= frame_flags::kDirty;
+      frames_.put(pfn);
+      return;
+    }
     ++pages;
     if (pfn == frames_.zero_page()) return;
-    FrameInfo& f = frames_.info(pfn);
-    --f.mapcount;
-    if (pte.dirty) f.flags |= frame_flags::kDirty;
-    frames_.put(pfn);
+    unref_page(pfn, pte.dirty);
   });
   tables_.free_empty_tables(mm.root, start, end);
   return pages;
 }
 
-void Kernel::teardown(AddressSpace& mm) {
-  zap(mm, 0, user_address_limit(levels_));
+uint64_t Kernel::teardown(AddressSpace& mm) {
+  uint64_t pages = zap(mm, 0, user_address_limit(levels_));
+  release_deposits(mm);
   tables_.destroy(mm.root);
   mm.vmas.clear();
+  return pages;
 }
 
 int Kernel::syscall_error(Process& p, int err, const std::string& what) {
@@ -245,7 +288,26 @@ FaultResult Kernel::handle_fault(Process& p, const Fault& f, unsigned core) {
   if (fetch && !(vma->prot & trace::kProtExec)) return segv("instruction fetch from a mapping without exec permission");
   if (!write && !fetch && !(vma->prot & trace::kProtRead)) return segv("read from a mapping without read permission");
 
+  auto finish = [&](FaultOutcome outcome) {
+    c += Cycles{cost_.exception_return};
+    ++p.faults[static_cast<size_t>(outcome)];
+    p.fault_cycles += c;
+    fault_latency_[static_cast<size_t>(outcome)].add(c.value);
+    FaultResult r;
+    r.resolved = true;
+    r.outcome = outcome;
+    r.cycles = c;
+    return r;
+  };
+
   uint32_t created = 0;
+  uint64_t* pmd = tables_.entry(mm.root, f.addr, 2, true, &created);
+  c += Cycles{uint64_t{cost_.table_alloc} * created};
+  created = 0;
+  if (!pmd) return kill(p, "killed: out of memory (page table)", c);
+  if ((*pmd & pte_bits::kHuge) || (*pmd == 0 && thp_eligible(*vma, va & ~(kHugePageSize - 1))))
+    if (auto outcome = huge_fault(p, *vma, pmd, va, write, core, c)) return finish(*outcome);
+
   uint64_t* slot = tables_.leaf(mm.root, f.addr, true, &created);
   c += Cycles{uint64_t{cost_.table_alloc} * created};
   if (!slot) return kill(p, "killed: out of memory (page table)", c);
@@ -269,12 +331,6 @@ FaultResult Kernel::handle_fault(Process& p, const Fault& f, unsigned core) {
     ++p.pages_copied;
     p.bytes_copied += kPageSize;
   };
-  // Drops this mapping's hold on the frame it replaces.
-  auto unmap_old = [&](Pfn pfn) {
-    if (pfn == frames_.zero_page()) return;
-    --frames_.info(pfn).mapcount;
-    frames_.put(pfn);
-  };
 
   if (!old.present && !(*slot & pte_bits::kProtNone)) {
     if (vma->anonymous() && !vma->shared) {
@@ -294,9 +350,7 @@ FaultResult Kernel::handle_fault(Process& p, const Fault& f, unsigned core) {
       if (failed) return kill(p, "killed: out of memory", c);
       if (allocated) c += Cycles{cost_.page_alloc + cost_.page_zero};
       if (vma->shared || !write) {  // map the page-cache page itself; private ones read-only
-        FrameInfo& fi = frames_.info(cached);
-        ++fi.refcount;
-        ++fi.mapcount;
+        ref_page(cached);
         uint64_t w = vma->shared ? writable : 0;
         *slot = frame_address(cached).value | user_rw | w | (write ? pte_bits::kAccessed | pte_bits::kDirty : 0);
         c += Cycles{cost_.pte_update};
@@ -313,14 +367,13 @@ FaultResult Kernel::handle_fault(Process& p, const Fault& f, unsigned core) {
     throw std::logic_error("fault on a PROT_NONE entry in an accessible VMA");
   } else if (write && !old.writable) {
     Pfn pfn = old.pfn();
-    FrameInfo& fi = frames_.info(pfn);
     if (vma->shared) {  // write-enable a shared page (e.g. after mprotect added PROT_WRITE)
       *slot |= pte_bits::kWritable | pte_bits::kDirty | pte_bits::kAccessed;
       c += Cycles{cost_.pte_update};
       outcome = FaultOutcome::kSharedMap;
-    } else if (pfn != frames_.zero_page() && (fi.flags & frame_flags::kAnon) && fi.refcount == 1) {
+    } else if (pfn != frames_.zero_page() && exclusive_to(mm, pfn, va)) {
       // Nobody else holds the page: take it back writable. No copy, and no flush (an upgrade).
-      fi.flags |= frame_flags::kAnonExclusive;
+      frames_.info(frames_.head_of(pfn)).flags |= frame_flags::kAnonExclusive;
       *slot |= pte_bits::kWritable | pte_bits::kDirty | pte_bits::kAccessed;
       c += Cycles{cost_.pte_update};
       outcome = FaultOutcome::kCowReuse;
@@ -328,7 +381,7 @@ FaultResult Kernel::handle_fault(Process& p, const Fault& f, unsigned core) {
       bool from_zero = pfn == frames_.zero_page();
       auto fresh = new_anon_page(from_zero);
       if (!fresh) return kill(p, "killed: out of memory", c);
-      unmap_old(pfn);
+      if (!from_zero) unref_page(pfn, false);
       *slot = frame_address(*fresh).value | user_rw | pte_bits::kWritable | pte_bits::kAccessed | pte_bits::kDirty;
       c += flush_range(mm, page, page + kPageSize, core);  // the old translation is now wrong
       if (from_zero) {
@@ -341,15 +394,7 @@ FaultResult Kernel::handle_fault(Process& p, const Fault& f, unsigned core) {
   } else {
     throw std::logic_error("page fault at " + hex(va) + " that the page tables already allow");
   }
-  c += Cycles{cost_.exception_return};
-  ++p.faults[static_cast<size_t>(outcome)];
-  p.fault_cycles += c;
-  fault_latency_[static_cast<size_t>(outcome)].add(c.value);
-  FaultResult r;
-  r.resolved = true;
-  r.outcome = outcome;
-  r.cycles = c;
-  return r;
+  return finish(outcome);
 }
 
 // ---------------------------------------------------------------- memory system calls
@@ -406,12 +451,13 @@ Cycles Kernel::mprotect(Process& p, uint64_t addr, uint64_t len, uint8_t prot, u
   AddressSpace& mm = *p.mm;
   if (!mm.vmas.fully_mapped(addr, end)) return syscall_error(p, kENOMEM, what + " range has unmapped holes"), c;
   uint64_t changed = 0;
+  if (!split_edges(mm, addr, end, core, c)) return syscall_error(p, kENOMEM, what + " out of memory splitting a huge page"), c;
   mm.vmas.update(addr, end, [&](Vma& v) {
     v.prot = prot;
-    tables_.for_each_leaf(mm.root, v.start, v.end, [&](uint64_t, uint64_t& e) {
+    tables_.for_each_leaf(mm.root, v.start, v.end, [&](uint64_t, uint64_t& e, unsigned) {
       Pte pte = Pte::from_raw(e);
-      bool is_zero = pte.pfn() == frames_.zero_page();
-      const FrameInfo& fi = frames_.info(pte.pfn());
+      bool is_zero = pte.pfn() == frames_.zero_page() || pte.pfn() == frames_.huge_zero_page();
+      const FrameInfo& fi = frames_.info(frames_.head_of(pte.pfn()));
       uint64_t ne = e & ~(pte_bits::kWritable | pte_bits::kNoExecute | pte_bits::kPresent | pte_bits::kProtNone);
       if (prot == trace::kProtNone) {
         ne |= pte_bits::kProtNone;
@@ -478,6 +524,7 @@ Cycles Kernel::fork(Process& parent, uint32_t child_pid, bool vfork, unsigned co
   unsigned child_core = least_loaded_core();  // before the child exists, so it does not count itself
   Process& child = new_process(child_pid, parent.pid, now);
   if (vfork) {  // CLONE_VM: share the address space, no page-table work; parent waits
+    fork_log_.push_back(ForkRecord{parent.pid, child_pid, c.value});
     child.mm = parent.mm;
     parent.state = TaskState::kBlocked;
     parent.blocked_on = BlockReason::kVforkChild;
@@ -492,35 +539,53 @@ Cycles Kernel::fork(Process& parent, uint32_t child_pid, bool vfork, unsigned co
     }
     AddressSpace& pm = *parent.mm;
     AddressSpace& cm = *child.mm;
-    uint64_t ptes = 0;
+    ForkRecord rec{parent.pid, child_pid};
     uint32_t tables = 0;
+    uint64_t ipis_before = ipis_;
     bool oom = false;
+    Cycles deposits{0};
     for (const Vma& v : pm.vmas.vmas()) {
-      if (v.dontcopy) continue;  // MADV_DONTFORK: absent in the child
+      if (v.dontcopy) {  // MADV_DONTFORK: absent in the child
+        ++rec.vmas_skipped;
+        continue;
+      }
       Vma cv = v;
       if (v.wipeonfork) cv.anon_vma = false;
       cm.vmas.vmas().push_back(cv);  // parent's list is sorted and merged already
-      c += Cycles{cost_.fork_per_vma};
+      ++rec.vmas_copied;
       // Only VMAs with anonymous pages get their page tables copied; the rest fault lazily.
       if (v.wipeonfork || !v.anon_vma || oom) continue;
-      tables_.for_each_leaf(pm.root, v.start, v.end, [&](uint64_t va, uint64_t& e) {
-        uint64_t* dst = tables_.leaf(cm.root, VirtAddr{va}, true, &tables);
-        if (!dst) { oom = true; return; }
+      tables_.for_each_leaf(pm.root, v.start, v.end, [&](uint64_t va, uint64_t& e, unsigned level) {
+        if (oom) return;
+        uint64_t* dst = tables_.entry(cm.root, VirtAddr{va}, level, true, &tables);
+        if (!dst || (level == 2 && !deposit_table(cm, deposits))) {
+          oom = true;
+          return;
+        }
         Pfn pfn = Pte::from_raw(e).pfn();
-        if (pfn != frames_.zero_page()) {
-          FrameInfo& fi = frames_.info(pfn);
-          ++fi.refcount;
-          ++fi.mapcount;
-          fi.flags &= ~frame_flags::kAnonExclusive;
+        bool zero = pfn == frames_.zero_page() || pfn == frames_.huge_zero_page();
+        if (!zero) {
+          if (level == 2) {  // the folio gains one whole-PMD mapping
+            FrameInfo& folio = frames_.info(pfn);
+            ++folio.refcount;
+            ++folio.entire;
+            folio.flags &= ~frame_flags::kAnonExclusive;
+          } else {
+            ref_page(pfn);
+          }
           if (cow_mapping(v)) e &= ~pte_bits::kWritable;  // write-protect the parent in place
         }
         *dst = e & ~pte_bits::kAccessed;  // the child's copy starts old; Dirty is kept
-        ++ptes;
+        ++(level == 2 ? rec.pmds_copied : rec.ptes_copied);
       });
     }
-    c += Cycles{cost_.fork_per_pte * ptes + uint64_t{cost_.table_alloc} * tables};
+    rec.pt_pages = tables + rec.pmds_copied;  // one deposited table per huge PMD
+    c += Cycles{cost_.fork_per_vma * rec.vmas_copied + cost_.fork_per_pte * rec.ptes_copied +
+                uint64_t{cost_.fork_per_pmd} * rec.pmds_copied + uint64_t{cost_.table_alloc} * tables} + deposits;
     c += flush_mm(pm, core);  // write-protected PTEs: flush the parent everywhere it runs
-    fork_ptes_ += ptes;
+    fork_ptes_ += rec.ptes_copied;
+    fork_pmds_ += rec.pmds_copied;
+    rec.shootdowns = ipis_ - ipis_before;
     if (oom) {
       teardown(cm);
       child.state = TaskState::kExited;
@@ -528,6 +593,8 @@ Cycles Kernel::fork(Process& parent, uint32_t child_pid, bool vfork, unsigned co
       syscall_error(parent, kENOMEM, "fork()");
       return c;
     }
+    rec.cycles = c.value;
+    fork_log_.push_back(rec);
   }
   fork_cycles_ += c.value;
   child.core = child_core;
@@ -547,9 +614,7 @@ Cycles Kernel::exec(Process& p, unsigned core) {
     return c;
   }
   if (old.use_count() == 1) {
-    uint64_t pages = zap(*old, 0, user_address_limit(levels_));
-    tables_.destroy(old->root);
-    c += Cycles{cost_.zap_per_page * pages};
+    c += Cycles{cost_.zap_per_page * teardown(*old)};
   } else if (p.parent) {  // a vfork child leaves the shared mm: its parent resumes
     Process* parent = process(p.parent);
     if (parent && parent->blocked_on == BlockReason::kVforkChild && parent->block_arg == p.pid) wake(*parent);
@@ -570,11 +635,7 @@ Cycles Kernel::exit(Process& p, const std::string& reason, Cycles now) {
   // Out of any run queue (a killed process may be queued).
   for (auto& core : cores_) core.runqueue.erase(std::remove(core.runqueue.begin(), core.runqueue.end(), &p), core.runqueue.end());
   p.state = TaskState::kExited;
-  if (p.mm.use_count() == 1) {
-    uint64_t pages = zap(*p.mm, 0, user_address_limit(levels_));
-    tables_.destroy(p.mm->root);
-    c += Cycles{cost_.zap_per_page * pages};
-  }
+  if (p.mm.use_count() == 1) c += Cycles{cost_.zap_per_page * teardown(*p.mm)};
   p.mm.reset();
   if (Process* parent = p.parent ? process(p.parent) : nullptr) {
     bool waiting = parent->state == TaskState::kBlocked && parent->block_arg == p.pid &&

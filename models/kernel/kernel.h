@@ -39,6 +39,13 @@ struct FaultResult {
 
 constexpr int kEINVAL = 22, kENOMEM = 12, kEPERM = 1;
 
+// What one fork did and cost (kernel.forks[i] in the statistics).
+struct ForkRecord {
+  uint32_t parent = 0, child = 0;
+  uint64_t cycles = 0, ptes_copied = 0, pmds_copied = 0, pt_pages = 0, vmas_copied = 0, vmas_skipped = 0,
+           shootdowns = 0;
+};
+
 class Kernel {
  public:
   Kernel(const KernelParams& p, PhysicalMemory& mem, unsigned levels, unsigned cores, bool strict);
@@ -103,11 +110,30 @@ class Kernel {
   uint64_t cache_key(const Vma& v, uint64_t addr) const;
   // Unmaps present pages in [start, end) and frees emptied tables; returns pages unmapped.
   uint64_t zap(AddressSpace& mm, uint64_t start, uint64_t end);
-  void teardown(AddressSpace& mm);
+  uint64_t teardown(AddressSpace& mm);  // returns pages unmapped
   // Removes stale translations of [start, end) of `mm` from every core that runs it.
   Cycles flush_range(const AddressSpace& mm, uint64_t start, uint64_t end, unsigned core);
   Cycles flush_mm(const AddressSpace& mm, unsigned core);
   VmaStats account(const AddressSpace& mm, const Vma& v) const;
+
+  // Folio-aware reference counting: a 4 KiB frame of a 2 MiB folio takes its references on the
+  // folio's head, its map count on itself.
+  void ref_page(Pfn pfn);
+  void unref_page(Pfn pfn, bool dirty);
+  // True if no other address space (and no page cache) holds the page, so a write may reuse it.
+  bool exclusive_to(const AddressSpace& mm, Pfn pfn, uint64_t va) const;
+
+  // Transparent huge pages (thp.cpp).
+  bool thp_eligible(const Vma& v, uint64_t haddr) const;
+  std::optional<FaultOutcome> huge_fault(Process& p, Vma& v, uint64_t* pmd, uint64_t va, bool write, unsigned core, Cycles& c);
+  bool deposit_table(AddressSpace& mm, Cycles& c);
+  void release_deposits(AddressSpace& mm);
+  // Splits the huge PMD at `haddr` into 512 PTEs (flushing the 2 MiB range); false if no
+  // page-table page could be had.
+  bool split_pmd(Process* p, AddressSpace& mm, uint64_t* pmd, uint64_t haddr, unsigned core, Cycles& c);
+  // Splits huge PMDs that straddle `start` or `end`, before an operation on part of them.
+  bool split_edges(AddressSpace& mm, uint64_t start, uint64_t end, unsigned core, Cycles& c);
+  uint64_t huge_pte_bits(const Vma& v) const;
   bool cow_mapping(const Vma& v) const { return !v.shared && (v.prot & trace::kProtWrite); }
 
   KernelParams params_;
@@ -125,10 +151,12 @@ class Kernel {
   std::vector<bool> posted_;
   uint32_t next_mm_id_ = 1, next_shmem_id_ = 1;
   std::vector<std::string> errors_;
+  std::vector<ForkRecord> fork_log_;
 
   // Statistics
   std::array<LatencyHistogram, static_cast<size_t>(FaultOutcome::kCount)> fault_latency_;
-  uint64_t forks_ = 0, fork_ptes_ = 0, fork_cycles_ = 0, tlb_shootdowns_ = 0, ipis_ = 0, oom_kills_ = 0;
+  uint64_t thp_splits_ = 0, thp_fallbacks_ = 0;
+  uint64_t forks_ = 0, fork_ptes_ = 0, fork_pmds_ = 0, fork_cycles_ = 0, tlb_shootdowns_ = 0, ipis_ = 0, oom_kills_ = 0;
   uint64_t table_pages_ = 0, peak_table_pages_ = 0;
 };
 

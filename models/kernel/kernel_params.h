@@ -31,6 +31,8 @@ struct KernelCosts {
   uint32_t exec_base = 60000;
   uint32_t exit_base = 30000;
   uint32_t context_switch = 4000;
+  uint32_t pmd_split = 6000;
+  uint32_t fork_per_pmd = 400;
 
   void declare(ParamRegistry& r) {
     auto c = [&r](const char* name, uint32_t& v, const char* desc) { r.add(name, v, "cycles", desc, 0, 1u << 30); };
@@ -55,17 +57,44 @@ struct KernelCosts {
     c("exec_base", exec_base, "exec() fixed cost, besides tearing down the old address space");
     c("exit_base", exit_base, "exit() fixed cost, besides tearing down the address space");
     c("context_switch", context_switch, "Switching a core to another process");
+    c("pmd_split", pmd_split, "Splitting a huge PMD into 512 PTEs, besides the PTE writes and the flush");
+    c("fork_per_pmd", fork_per_pmd, "fork() per huge PMD copied (plus one page-table page deposited)");
+  }
+};
+
+enum class ThpEnabled { kAlways, kMadvise, kNever };
+enum class ThpCowPolicy { kSplit, kCopy };
+
+// Transparent huge pages, as /sys/kernel/mm/transparent_hugepage/.
+struct ThpParams {
+  ThpEnabled enabled = ThpEnabled::kMadvise;
+  ThpCowPolicy cow_policy = ThpCowPolicy::kSplit;
+  bool use_zero_page = true;
+
+  void declare(ParamRegistry& r) {
+    r.add_enum("enabled", enabled,
+               "Which anonymous mappings get huge pages: always, only MADV_HUGEPAGE ranges (madvise), or none",
+               {"always", "madvise", "never"});
+    r.add_enum("cow_policy", cow_policy,
+               "Write to a huge page shared after fork: split the PMD and copy 4 KiB (Linux >= 5.8) or copy 2 MiB (before)",
+               {"split", "copy"});
+    r.add("use_zero_page", use_zero_page, "Map the huge zero page on a read of an untouched eligible range");
   }
 };
 
 struct KernelParams {
   KernelCosts cost;
+  ThpParams thp;
   uint64_t timeslice = 12'000'000;
 
   void declare(ParamRegistry& r) {
     {
       ParamRegistry::Scope s(r, "cost");
       cost.declare(r);
+    }
+    {
+      ParamRegistry::Scope s(r, "thp");
+      thp.declare(r);
     }
     r.add("timeslice", timeslice, "cycles",
           "Scheduler time slice: a process runs this long before another runnable one on its core gets a turn",

@@ -22,10 +22,11 @@ void PageTables::free_table(Pfn pfn) {
   frames_.put(pfn);
 }
 
-uint64_t* PageTables::leaf(Pfn root, VirtAddr va, bool create, uint32_t* created) {
+uint64_t* PageTables::entry(Pfn root, VirtAddr va, unsigned target, bool create, uint32_t* created) {
   Pfn table = root;
-  for (unsigned level = levels_; level > 1; --level) {
+  for (unsigned level = levels_; level > target; --level) {
     uint64_t& e = (*mem_.table(table))[table_index(va, level)];
+    if (e & pte_bits::kHuge) return nullptr;
     if (!(e & pte_bits::kPresent)) {
       if (!create) return nullptr;
       auto pfn = create_root();
@@ -36,25 +37,24 @@ uint64_t* PageTables::leaf(Pfn root, VirtAddr va, bool create, uint32_t* created
     }
     table = Pte::from_raw(e).pfn();
   }
-  return &(*mem_.table(table))[table_index(va, 1)];
+  return &(*mem_.table(table))[table_index(va, target)];
 }
 
-void PageTables::visit(Pfn table, unsigned level, uint64_t base, uint64_t start, uint64_t end,
-                       const std::function<void(uint64_t, uint64_t&)>& fn) {
+void PageTables::visit(Pfn table, unsigned level, uint64_t base, uint64_t start, uint64_t end, const LeafFn& fn) {
   auto& t = *mem_.table(table);
   uint64_t span = entry_span(level);
   unsigned first = start > base ? static_cast<unsigned>((start - base) / span) : 0;
   for (unsigned i = first; i < 512; ++i) {
     uint64_t va = base + i * span;
     if (va >= end) break;
-    if (!(t[i] & (level == 1 ? pte_bits::kMapped : pte_bits::kPresent))) continue;
-    if (level == 1) fn(va, t[i]);
+    bool leaf = level == 1 || (t[i] & pte_bits::kHuge);
+    if (!(t[i] & (leaf ? pte_bits::kMapped : pte_bits::kPresent))) continue;
+    if (leaf) fn(va, t[i], level);
     else visit(Pte::from_raw(t[i]).pfn(), level - 1, va, std::max(start, va), end, fn);
   }
 }
 
-void PageTables::for_each_leaf(Pfn root, uint64_t start, uint64_t end,
-                               const std::function<void(uint64_t, uint64_t&)>& fn) {
+void PageTables::for_each_leaf(Pfn root, uint64_t start, uint64_t end, const LeafFn& fn) {
   visit(root, levels_, 0, start, end, fn);
 }
 
@@ -65,7 +65,7 @@ bool PageTables::prune(Pfn table, unsigned level, uint64_t base, uint64_t start,
   for (unsigned i = 0; i < 512; ++i) {
     if (!(t[i] & pte_bits::kMapped)) continue;
     uint64_t va = base + i * span;
-    if (level > 1 && va < end && va + span > start) {
+    if (level > 1 && !(t[i] & pte_bits::kHuge) && va < end && va + span > start) {
       Pfn child = Pte::from_raw(t[i]).pfn();
       if (prune(child, level - 1, va, start, end, freed)) {
         free_table(child);

@@ -20,23 +20,29 @@ class PageTables {
 
   // Allocates an empty top-level table; nothing if memory is exhausted.
   std::optional<Pfn> create_root();
-  // The level-1 entry for `va`, creating missing tables when `create` is set. Null if a table
-  // is missing (and not created) or allocation failed. `created` counts new table pages.
-  uint64_t* leaf(Pfn root, VirtAddr va, bool create, uint32_t* created = nullptr);
-  // Visits every mapped leaf entry (present or PROT_NONE) in [start, end): fn(va, entry&).
-  void for_each_leaf(Pfn root, uint64_t start, uint64_t end, const std::function<void(uint64_t, uint64_t&)>& fn);
+  // The entry for `va` at `level` (1: PTE, 2: PMD), creating missing tables above it when
+  // `create` is set. Null if a table is missing (and not created), allocation failed, or a
+  // huge leaf above `level` maps the address. `created` counts new table pages.
+  uint64_t* entry(Pfn root, VirtAddr va, unsigned level, bool create, uint32_t* created = nullptr);
+  uint64_t* leaf(Pfn root, VirtAddr va, bool create, uint32_t* created = nullptr) {
+    return entry(root, va, 1, create, created);
+  }
+  // Visits every mapped leaf entry (present or PROT_NONE) in [start, end), huge leaves
+  // included: fn(va, entry&, level). A huge leaf is visited if it overlaps the range.
+  using LeafFn = std::function<void(uint64_t, uint64_t&, unsigned)>;
+  void for_each_leaf(Pfn root, uint64_t start, uint64_t end, const LeafFn& fn);
   // Frees table pages under `root` that map nothing in [start, end) any more (after an
   // unmap), keeping the root. Returns the number of table pages freed.
   uint64_t free_empty_tables(Pfn root, uint64_t start, uint64_t end);
   // Frees every table page including the root; leaves must already be cleared.
   uint64_t destroy(Pfn root);
   unsigned levels() const { return levels_; }
+  // Returns a page-table page (one made by create_root) to the allocator.
+  void free_table(Pfn pfn);
 
  private:
-  void visit(Pfn table, unsigned level, uint64_t base, uint64_t start, uint64_t end,
-             const std::function<void(uint64_t, uint64_t&)>& fn);
+  void visit(Pfn table, unsigned level, uint64_t base, uint64_t start, uint64_t end, const LeafFn& fn);
   bool prune(Pfn table, unsigned level, uint64_t base, uint64_t start, uint64_t end, uint64_t& freed);
-  void free_table(Pfn pfn);
 
   PhysicalMemory& mem_;
   FrameAllocator& frames_;

@@ -16,6 +16,7 @@ namespace cowsim {
 struct AddressSpace {
   VmaList vmas;
   Pfn root;
+  std::vector<Pfn> deposited;  // page-table pages held for splitting huge PMDs (pgtable_trans_huge_deposit)
   uint32_t id = 0;  // for TLB tagging and "which cores run this mm"
 };
 
@@ -52,7 +53,7 @@ struct Process {
   std::unique_ptr<UserContext> context;
 
   std::array<uint64_t, static_cast<size_t>(FaultOutcome::kCount)> faults{};
-  uint64_t segv = 0, pages_copied = 0, bytes_copied = 0, oom_kills = 0;
+  uint64_t segv = 0, pages_copied = 0, bytes_copied = 0, oom_kills = 0, thp_splits = 0;
   uint64_t syscalls = 0, syscall_errors = 0;
   uint64_t records = 0, accesses = 0;
   Cycles fault_cycles{0}, cpu_cycles{0};

@@ -19,20 +19,32 @@ constexpr unsigned kPssShift = 12;
 
 Kernel::VmaStats Kernel::account(const AddressSpace& mm, const Vma& v) const {
   VmaStats s;
-  const_cast<PageTables&>(tables_).for_each_leaf(mm.root, v.start, v.end, [&](uint64_t, uint64_t& e) {
-    Pte pte = Pte::from_raw(e);
-    if (pte.pfn() == frames_.zero_page()) return;
-    const FrameInfo& f = frames_.info(pte.pfn());
-    bool dirty = pte.dirty || (f.flags & frame_flags::kDirty);
-    bool is_private = f.refcount == 1 || f.mapcount < 2;
-    uint64_t pss = (kPageSize << kPssShift) / (f.mapcount ? f.mapcount : 1);
+  // One 4 KiB page: its map count is its own PTE mappings plus whole-folio PMD mappings.
+  auto page = [&](Pfn pfn, const FrameInfo& head, bool dirty, bool young) {
+    const FrameInfo& f = frames_.info(pfn);
+    uint32_t mapcount = f.mapcount + head.entire;
+    bool is_private = head.refcount == 1 || mapcount < 2;
+    dirty |= (f.flags & frame_flags::kDirty) || (head.flags & frame_flags::kDirty);
+    uint64_t pss = (kPageSize << kPssShift) / (mapcount ? mapcount : 1);
     s.rss += kPageSize;
     s.pss += pss;
     if (dirty) s.pss_dirty += pss;
-    if (pte.accessed) s.referenced += kPageSize;
-    if (f.flags & frame_flags::kAnon) s.anonymous += kPageSize;
+    if (young) s.referenced += kPageSize;
+    if (head.flags & frame_flags::kAnon) s.anonymous += kPageSize;
     uint64_t& bucket = is_private ? (dirty ? s.private_dirty : s.private_clean) : (dirty ? s.shared_dirty : s.shared_clean);
     bucket += kPageSize;
+  };
+  const_cast<PageTables&>(tables_).for_each_leaf(mm.root, v.start, v.end, [&](uint64_t, uint64_t& e, unsigned level) {
+    Pte pte = Pte::from_raw(e);
+    Pfn pfn = pte.pfn();
+    if (pfn == frames_.zero_page() || pfn == frames_.huge_zero_page()) return;
+    if (level == 2) {
+      const FrameInfo& head = frames_.info(pfn);
+      for (uint64_t i = 0; i < 512; ++i) page(Pfn{pfn.value + i}, head, pte.dirty, pte.accessed);
+      if (head.flags & frame_flags::kAnon) s.anon_huge += kHugePageSize;
+      return;
+    }
+    page(pfn, frames_.info(frames_.head_of(pfn)), pte.dirty, pte.accessed);
   });
   return s;
 }
@@ -101,7 +113,8 @@ std::string Kernel::smaps(const Process& p, const trace::NameTable& names) const
     field("Swap:", 0);
     field("SwapPss:", 0);
     field("Locked:", 0);
-    n = std::snprintf(line, sizeof line, "%-16s%8d\n", "THPeligible:", 0);
+    bool eligible = thp_eligible(v, (v.start + kHugePageSize - 1) & ~(kHugePageSize - 1));
+    n = std::snprintf(line, sizeof line, "%-16s%8d\n", "THPeligible:", eligible ? 1 : 0);
     out.append(line, n);
     std::string flags = "VmFlags:";
     auto flag = [&](bool on, const char* f) { if (on) flags += std::string(" ") + f; };
@@ -133,8 +146,12 @@ void Kernel::finish(Cycles now) {
 }
 
 void Kernel::report(StatSink& s) const {
-  s.counter("forks", forks_, "calls", "fork and vfork calls");
+  s.counter("fork_calls", forks_, "calls", "fork and vfork calls (each one is listed in kernel.forks.<i>)");
   s.counter("fork_ptes_copied", fork_ptes_, "PTEs", "Page-table entries copied by fork");
+  s.counter("fork_pmds_copied", fork_pmds_, "PMDs", "Huge PMDs copied by fork");
+  s.counter("thp_splits", thp_splits_, "PMDs", "Huge PMDs split into 512 PTEs");
+  s.counter("thp_fallbacks", thp_fallbacks_, "faults",
+            "Huge-page faults that fell back to 4 KiB pages because no free 2 MiB block was left");
   s.counter("fork_cycles", fork_cycles_, "cycles", "Cycles spent in fork (sum over forks)");
   s.counter("tlb_shootdowns", tlb_shootdowns_, "operations", "TLB invalidation operations issued");
   s.counter("ipis", ipis_, "IPIs", "Shootdown IPIs sent to other cores");
@@ -146,6 +163,19 @@ void Kernel::report(StatSink& s) const {
     s.counter("frames_peak", frames_.peak(), "frames", "Most frames allocated at any time");
     s.counter("table_pages", mem_.tables_in_use(), "frames", "Page-table pages allocated at the end of the run");
     s.counter("page_cache_pages", page_cache_.size(), "frames", "Pages held by the page cache (files, shared memory)");
+  }
+  for (size_t i = 0; i < fork_log_.size(); ++i) {
+    const ForkRecord& r = fork_log_[i];
+    StatSink::Scope e(s, "forks." + std::to_string(i));
+    s.counter("parent", r.parent, "pid", "Process that forked");
+    s.counter("child", r.child, "pid", "Process created");
+    s.counter("cycles", r.cycles, "cycles", "Latency of the fork system call");
+    s.counter("ptes_copied", r.ptes_copied, "PTEs", "4 KiB page-table entries copied");
+    s.counter("pmds_copied", r.pmds_copied, "PMDs", "Huge PMDs copied");
+    s.counter("pt_pages", r.pt_pages, "pages", "Page-table pages allocated for the child (deposits included)");
+    s.counter("vmas_copied", r.vmas_copied, "VMAs", "VMAs duplicated into the child");
+    s.counter("vmas_skipped", r.vmas_skipped, "VMAs", "VMAs left out (MADV_DONTFORK)");
+    s.counter("shootdowns", r.shootdowns, "IPIs", "IPIs sent to flush the parent's TLB on other cores");
   }
   StatSink::Scope f(s, "fault_latency");
   for (size_t i = 0; i < fault_latency_.size(); ++i)
