@@ -31,9 +31,8 @@ for line in lines:
         desc, unit = desc[:-1].rsplit(" (", 1)
     path = re.sub(r"^processes\.\d+\.", "processes.<pid>.", path)
     path = re.sub(r"^cores\.\d+\.", "cores.<n>.", path)
-    path = re.sub(r"^kernel\.fault_latency\.[a-z_]+\.", "kernel.fault_latency.<outcome>.", path)
-    if path.startswith("kernel.fault_latency.<outcome>."):
-        desc = desc.replace("Fault handling latency", "Fault handling latency of one outcome")
+    path = re.sub(r"^kernel\.faults\.[a-z_]+\.", "kernel.faults.<outcome>.", path)
+    path = re.sub(r"^kernel\.forks\.\d+\.", "kernel.forks.<i>.", path)
     rows.setdefault(path, (unit, desc))
 table = "| statistic | unit | description |\n|---|---|---|\n"
 table += "".join(f"| `{p}` | {u} | {d} |\n" for p, (u, d) in rows.items())

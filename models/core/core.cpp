@@ -23,6 +23,9 @@ void Core::end_of_elaboration() {
 
 void Core::sync() {
   ++syncs_;
+  uint64_t irq = os_->take_interrupt_cycles(id_);  // shootdowns other cores sent this one
+  clock_.offset += irq;
+  exec_->add_busy(Cycles{irq});
   if (clock_.offset) sc_core::wait(sc_core::sc_time::from_value(cycle_.value() * clock_.offset));
   clock_.offset = 0;
   clock_.base = sc_core::sc_time_stamp().value() / cycle_.value();

@@ -17,6 +17,12 @@ const char* fault_outcome_name(FaultOutcome o) {
   return names[static_cast<size_t>(o)];
 }
 
+const char* step_name(Step s) {
+  static const char* names[] = {"entry", "handler", "table_alloc", "page_alloc", "zero", "copy", "pte_update",
+                                "split", "flush", "ipi", "zap", "signal", "return"};
+  return names[static_cast<size_t>(s)];
+}
+
 const char* fault_outcome_description(FaultOutcome o) {
   static const char* text[] = {
       "Write to never-touched private anonymous memory: a page allocated and zeroed",
@@ -137,27 +143,32 @@ bool Kernel::any_alive() const {
 
 // ---------------------------------------------------------------- TLB maintenance
 
-Cycles Kernel::flush_range(const AddressSpace& mm, uint64_t start, uint64_t end, unsigned core) {
+void Kernel::flush_range(const AddressSpace& mm, uint64_t start, uint64_t end, unsigned core, Cost& c) {
   uint64_t pages = (end - start) >> kPageShift;
   bool full = pages > kFlushCeiling;
-  Cycles c{0};
   for (unsigned i = 0; i < cores_.size(); ++i) {
     if (cores_[i].mm != mm.id || !cores_[i].tlb) continue;
     if (full) cores_[i].tlb->flush_all();
     else
       for (uint64_t a = start; a < end; a += kPageSize) cores_[i].tlb->invalidate_page(VirtAddr{a}.vpn());
     if (i != core) {
-      c += Cycles{cost_.ipi};
+      c.add(Step::kIpi, cost_.ipi);
+      cores_[i].interrupt_cycles += cost_.ipi_handler;  // the target core pays too
       ++ipis_;
     }
   }
   ++tlb_shootdowns_;
-  c += full ? Cycles{cost_.full_flush} : Cycles{cost_.invlpg * pages};
-  return c;
+  c.add(Step::kFlush, full ? cost_.full_flush : cost_.invlpg * pages);
 }
 
-Cycles Kernel::flush_mm(const AddressSpace& mm, unsigned core) {
-  return flush_range(mm, 0, user_address_limit(levels_), core);
+void Kernel::flush_mm(const AddressSpace& mm, unsigned core, Cost& c) {
+  flush_range(mm, 0, user_address_limit(levels_), core, c);
+}
+
+uint64_t Kernel::take_interrupt_cycles(unsigned core) {
+  uint64_t n = cores_[core].interrupt_cycles;
+  cores_[core].interrupt_cycles = 0;
+  return n;
 }
 
 // ---------------------------------------------------------------- page helpers
@@ -218,7 +229,7 @@ bool Kernel::exclusive_to(const AddressSpace& mm, Pfn pfn, uint64_t va) const {
 }
 
 uint64_t Kernel::zap(AddressSpace& mm, uint64_t start, uint64_t end) {
-  Cycles ignored{0};
+  Cost ignored;
   split_edges(mm, start, end, 0, ignored);  // a huge page only partly in range is split first
   uint64_t pages = 0;
   tables_.for_each_leaf(mm.root, start, end, [&](uint64_t, uint64_t& e, unsigned level) {
@@ -265,20 +276,23 @@ int Kernel::syscall_error(Process& p, int err, const std::string& what) {
 
 // ---------------------------------------------------------------- page faults
 
-FaultResult Kernel::kill(Process& p, const std::string& reason, Cycles cost) {
+FaultResult Kernel::kill(Process& p, const std::string& reason, Cost cost) {
   FaultResult r;
-  r.cycles = cost;
+  r.cycles = cost.total();
   exit(p, reason, Cycles{0});
   return r;
 }
 
 FaultResult Kernel::handle_fault(Process& p, const Fault& f, unsigned core) {
-  Cycles c{cost_.exception_entry + cost_.fault_base};
+  Cost c;
+  c.add(Step::kEntry, cost_.exception_entry);
+  c.add(Step::kHandler, cost_.fault_base);
   AddressSpace& mm = *p.mm;
   uint64_t va = f.addr.value, page = va & ~(kPageSize - 1);
   auto segv = [&](const char* why) {
     ++p.segv;
-    return kill(p, std::string("SIGSEGV at ") + hex(va) + " (" + why + ")", c + Cycles{cost_.signal});
+    c.add(Step::kSignal, cost_.signal);
+    return kill(p, std::string("SIGSEGV at ") + hex(va) + " (" + why + ")", c);
   };
   if (f.kind == FaultKind::kNonCanonical) return segv("outside user space");
   Vma* vma = mm.vmas.find(va);
@@ -289,27 +303,28 @@ FaultResult Kernel::handle_fault(Process& p, const Fault& f, unsigned core) {
   if (!write && !fetch && !(vma->prot & trace::kProtRead)) return segv("read from a mapping without read permission");
 
   auto finish = [&](FaultOutcome outcome) {
-    c += Cycles{cost_.exception_return};
+    c.add(Step::kReturn, cost_.exception_return);
     ++p.faults[static_cast<size_t>(outcome)];
-    p.fault_cycles += c;
-    fault_latency_[static_cast<size_t>(outcome)].add(c.value);
+    p.fault_cycles += c.total();
+    fault_latency_[static_cast<size_t>(outcome)].add(c.total().value);
+    fault_steps_[static_cast<size_t>(outcome)] += c;
     FaultResult r;
     r.resolved = true;
     r.outcome = outcome;
-    r.cycles = c;
+    r.cycles = c.total();
     return r;
   };
 
   uint32_t created = 0;
   uint64_t* pmd = tables_.entry(mm.root, f.addr, 2, true, &created);
-  c += Cycles{uint64_t{cost_.table_alloc} * created};
+  c.add(Step::kTableAlloc, uint64_t{cost_.table_alloc} * created);
   created = 0;
   if (!pmd) return kill(p, "killed: out of memory (page table)", c);
   if ((*pmd & pte_bits::kHuge) || (*pmd == 0 && thp_eligible(*vma, va & ~(kHugePageSize - 1))))
     if (auto outcome = huge_fault(p, *vma, pmd, va, write, core, c)) return finish(*outcome);
 
   uint64_t* slot = tables_.leaf(mm.root, f.addr, true, &created);
-  c += Cycles{uint64_t{cost_.table_alloc} * created};
+  c.add(Step::kTableAlloc, uint64_t{cost_.table_alloc} * created);
   if (!slot) return kill(p, "killed: out of memory (page table)", c);
   uint64_t nx = (vma->prot & trace::kProtExec) ? 0 : pte_bits::kNoExecute;
   uint64_t user_rw = pte_bits::kPresent | pte_bits::kUser | nx;
@@ -323,7 +338,9 @@ FaultResult Kernel::handle_fault(Process& p, const Fault& f, unsigned core) {
     FrameInfo& fi = frames_.info(*pfn);
     fi.flags = frame_flags::kAnon | frame_flags::kAnonExclusive;
     fi.mapcount = 1;
-    c += Cycles{cost_.page_alloc + (zero ? cost_.page_zero : cost_.page_copy) + cost_.pte_update};
+    c.add(Step::kPageAlloc, cost_.page_alloc);
+    c.add(zero ? Step::kZero : Step::kCopy, zero ? cost_.page_zero : cost_.page_copy);
+    c.add(Step::kPteUpdate, cost_.pte_update);
     vma->anon_vma = true;
     return pfn;
   };
@@ -336,7 +353,7 @@ FaultResult Kernel::handle_fault(Process& p, const Fault& f, unsigned core) {
     if (vma->anonymous() && !vma->shared) {
       if (!write) {
         *slot = frame_address(frames_.zero_page()).value | user_rw;
-        c += Cycles{cost_.pte_update};
+        c.add(Step::kPteUpdate, cost_.pte_update);
         outcome = FaultOutcome::kZeroPageMap;
       } else {
         auto pfn = new_anon_page(true);
@@ -348,12 +365,15 @@ FaultResult Kernel::handle_fault(Process& p, const Fault& f, unsigned core) {
       bool allocated, failed;
       Pfn cached = cache_page(cache_key(*vma, page), allocated, failed);
       if (failed) return kill(p, "killed: out of memory", c);
-      if (allocated) c += Cycles{cost_.page_alloc + cost_.page_zero};
+      if (allocated) {
+        c.add(Step::kPageAlloc, cost_.page_alloc);
+        c.add(Step::kZero, cost_.page_zero);
+      }
       if (vma->shared || !write) {  // map the page-cache page itself; private ones read-only
         ref_page(cached);
         uint64_t w = vma->shared ? writable : 0;
         *slot = frame_address(cached).value | user_rw | w | (write ? pte_bits::kAccessed | pte_bits::kDirty : 0);
-        c += Cycles{cost_.pte_update};
+        c.add(Step::kPteUpdate, cost_.pte_update);
         outcome = FaultOutcome::kSharedMap;
       } else {  // first write to a private file page: copy it out of the page cache
         auto pfn = new_anon_page(false);
@@ -369,13 +389,13 @@ FaultResult Kernel::handle_fault(Process& p, const Fault& f, unsigned core) {
     Pfn pfn = old.pfn();
     if (vma->shared) {  // write-enable a shared page (e.g. after mprotect added PROT_WRITE)
       *slot |= pte_bits::kWritable | pte_bits::kDirty | pte_bits::kAccessed;
-      c += Cycles{cost_.pte_update};
+      c.add(Step::kPteUpdate, cost_.pte_update);
       outcome = FaultOutcome::kSharedMap;
     } else if (pfn != frames_.zero_page() && exclusive_to(mm, pfn, va)) {
       // Nobody else holds the page: take it back writable. No copy, and no flush (an upgrade).
       frames_.info(frames_.head_of(pfn)).flags |= frame_flags::kAnonExclusive;
       *slot |= pte_bits::kWritable | pte_bits::kDirty | pte_bits::kAccessed;
-      c += Cycles{cost_.pte_update};
+      c.add(Step::kPteUpdate, cost_.pte_update);
       outcome = FaultOutcome::kCowReuse;
     } else {
       bool from_zero = pfn == frames_.zero_page();
@@ -383,7 +403,7 @@ FaultResult Kernel::handle_fault(Process& p, const Fault& f, unsigned core) {
       if (!fresh) return kill(p, "killed: out of memory", c);
       if (!from_zero) unref_page(pfn, false);
       *slot = frame_address(*fresh).value | user_rw | pte_bits::kWritable | pte_bits::kAccessed | pte_bits::kDirty;
-      c += flush_range(mm, page, page + kPageSize, core);  // the old translation is now wrong
+      flush_range(mm, page, page + kPageSize, core, c);  // the old translation is now wrong
       if (from_zero) {
         outcome = FaultOutcome::kZeroPageCow;
       } else {
@@ -401,18 +421,23 @@ FaultResult Kernel::handle_fault(Process& p, const Fault& f, unsigned core) {
 
 Cycles Kernel::mmap(Process& p, uint64_t addr, uint64_t len, uint8_t prot, uint8_t flags, uint32_t file, unsigned core) {
   ++p.syscalls;
-  Cycles c{cost_.syscall + cost_.vma_op};
+  Cost c;
+  c.add(Step::kEntry, cost_.syscall);
+  c.add(Step::kHandler, cost_.vma_op);
   std::string what = "mmap(" + hex(addr) + ", " + std::to_string(len) + ")";
   uint64_t limit = user_address_limit(levels_);
-  if (addr & (kPageSize - 1)) return syscall_error(p, kEINVAL, what + " address not page aligned"), c;
-  if (len == 0) return syscall_error(p, kEINVAL, what + " length 0"), c;
+  if (addr & (kPageSize - 1)) return syscall_error(p, kEINVAL, what + " address not page aligned"), c.total();
+  if (len == 0) return syscall_error(p, kEINVAL, what + " length 0"), c.total();
   len = page_up(len);
-  if (len == 0 || addr > limit || len > limit - addr) return syscall_error(p, kENOMEM, what + " beyond user address space"), c;
-  if (addr < kMmapMinAddr) return syscall_error(p, kEPERM, what + " below vm.mmap_min_addr"), c;
+  if (len == 0 || addr > limit || len > limit - addr) return syscall_error(p, kENOMEM, what + " beyond user address space"), c.total();
+  if (addr < kMmapMinAddr) return syscall_error(p, kEPERM, what + " below vm.mmap_min_addr"), c.total();
   AddressSpace& mm = *p.mm;
   // MAP_FIXED semantics: whatever was mapped there goes first.
   uint64_t zapped = zap(mm, addr, addr + len);
-  if (zapped) c += Cycles{cost_.zap_per_page * zapped} + flush_range(mm, addr, addr + len, core);
+  if (zapped) {
+    c.add(Step::kZap, cost_.zap_per_page * zapped);
+    flush_range(mm, addr, addr + len, core, c);
+  }
   mm.vmas.remove(addr, addr + len, [](const Vma&) {});
   Vma v;
   v.start = addr;
@@ -422,36 +447,43 @@ Cycles Kernel::mmap(Process& p, uint64_t addr, uint64_t len, uint8_t prot, uint8
   v.file = (flags & trace::kMapFile) ? file : UINT32_MAX;
   if (v.shared && v.anonymous()) v.object = next_shmem_id_++;
   mm.vmas.insert(v);
-  return c;
+  return c.total();
 }
 
 Cycles Kernel::munmap(Process& p, uint64_t addr, uint64_t len, unsigned core) {
   ++p.syscalls;
-  Cycles c{cost_.syscall + cost_.vma_op};
+  Cost c;
+  c.add(Step::kEntry, cost_.syscall);
+  c.add(Step::kHandler, cost_.vma_op);
   std::string what = "munmap(" + hex(addr) + ", " + std::to_string(len) + ")";
   uint64_t limit = user_address_limit(levels_);
-  if ((addr & (kPageSize - 1)) || len == 0) return syscall_error(p, kEINVAL, what), c;
+  if ((addr & (kPageSize - 1)) || len == 0) return syscall_error(p, kEINVAL, what), c.total();
   len = page_up(len);
-  if (len == 0 || addr > limit || len > limit - addr) return syscall_error(p, kEINVAL, what + " beyond user address space"), c;
+  if (len == 0 || addr > limit || len > limit - addr) return syscall_error(p, kEINVAL, what + " beyond user address space"), c.total();
   AddressSpace& mm = *p.mm;
   uint64_t zapped = zap(mm, addr, addr + len);
-  if (zapped) c += Cycles{cost_.zap_per_page * zapped} + flush_range(mm, addr, addr + len, core);
+  if (zapped) {
+    c.add(Step::kZap, cost_.zap_per_page * zapped);
+    flush_range(mm, addr, addr + len, core, c);
+  }
   mm.vmas.remove(addr, addr + len, [](const Vma&) {});
-  return c;
+  return c.total();
 }
 
 Cycles Kernel::mprotect(Process& p, uint64_t addr, uint64_t len, uint8_t prot, unsigned core) {
   ++p.syscalls;
-  Cycles c{cost_.syscall + cost_.vma_op};
+  Cost c;
+  c.add(Step::kEntry, cost_.syscall);
+  c.add(Step::kHandler, cost_.vma_op);
   std::string what = "mprotect(" + hex(addr) + ", " + std::to_string(len) + ")";
-  if (addr & (kPageSize - 1)) return syscall_error(p, kEINVAL, what + " address not page aligned"), c;
-  if (len == 0) return c;
+  if (addr & (kPageSize - 1)) return syscall_error(p, kEINVAL, what + " address not page aligned"), c.total();
+  if (len == 0) return c.total();
   uint64_t end = page_up(addr + len);
-  if (end < addr || end > user_address_limit(levels_)) return syscall_error(p, kENOMEM, what + " beyond user address space"), c;
+  if (end < addr || end > user_address_limit(levels_)) return syscall_error(p, kENOMEM, what + " beyond user address space"), c.total();
   AddressSpace& mm = *p.mm;
-  if (!mm.vmas.fully_mapped(addr, end)) return syscall_error(p, kENOMEM, what + " range has unmapped holes"), c;
+  if (!mm.vmas.fully_mapped(addr, end)) return syscall_error(p, kENOMEM, what + " range has unmapped holes"), c.total();
   uint64_t changed = 0;
-  if (!split_edges(mm, addr, end, core, c)) return syscall_error(p, kENOMEM, what + " out of memory splitting a huge page"), c;
+  if (!split_edges(mm, addr, end, core, c)) return syscall_error(p, kENOMEM, what + " out of memory splitting a huge page"), c.total();
   mm.vmas.update(addr, end, [&](Vma& v) {
     v.prot = prot;
     tables_.for_each_leaf(mm.root, v.start, v.end, [&](uint64_t, uint64_t& e, unsigned) {
@@ -473,31 +505,36 @@ Cycles Kernel::mprotect(Process& p, uint64_t addr, uint64_t len, uint8_t prot, u
       e = ne;
     });
   });
-  c += Cycles{cost_.pte_update * changed};
-  if (changed) c += flush_range(mm, addr, end, core);
-  return c;
+  c.add(Step::kPteUpdate, cost_.pte_update * changed);
+  if (changed) flush_range(mm, addr, end, core, c);
+  return c.total();
 }
 
 Cycles Kernel::madvise(Process& p, uint64_t addr, uint64_t len, Advice advice, unsigned core) {
   ++p.syscalls;
-  Cycles c{cost_.syscall + cost_.vma_op};
+  Cost c;
+  c.add(Step::kEntry, cost_.syscall);
+  c.add(Step::kHandler, cost_.vma_op);
   std::string what = std::string("madvise(") + hex(addr) + ", " + std::to_string(len) + ", " +
                      trace::advice_name(advice) + ")";
-  if (addr & (kPageSize - 1)) return syscall_error(p, kEINVAL, what + " start not page aligned"), c;
+  if (addr & (kPageSize - 1)) return syscall_error(p, kEINVAL, what + " start not page aligned"), c.total();
   uint64_t end = page_up(addr + len);
-  if (end < addr) return syscall_error(p, kEINVAL, what + " length overflows"), c;
-  if (len == 0) return c;
-  if (end > user_address_limit(levels_)) return syscall_error(p, kENOMEM, what + " beyond user address space"), c;
+  if (end < addr) return syscall_error(p, kEINVAL, what + " length overflows"), c.total();
+  if (len == 0) return c.total();
+  if (end > user_address_limit(levels_)) return syscall_error(p, kENOMEM, what + " beyond user address space"), c.total();
   AddressSpace& mm = *p.mm;
   if (advice == Advice::kWipeonfork)
     for (const Vma& v : mm.vmas.vmas())
       if (v.end > addr && v.start < end && (!v.anonymous() || v.shared))
-        return syscall_error(p, kEINVAL, what + " wipe-on-fork needs private anonymous memory"), c;
+        return syscall_error(p, kEINVAL, what + " wipe-on-fork needs private anonymous memory"), c.total();
   bool complete = true;
   if (advice == Advice::kDontneed) {
     complete = mm.vmas.fully_mapped(addr, end);
     uint64_t zapped = zap(mm, addr, end);
-    if (zapped) c += Cycles{cost_.zap_per_page * zapped} + flush_range(mm, addr, end, core);
+    if (zapped) {
+    c.add(Step::kZap, cost_.zap_per_page * zapped);
+    flush_range(mm, addr, end, core, c);
+  }
   } else {
     complete = mm.vmas.update(addr, end, [advice](Vma& v) {
       switch (advice) {
@@ -512,7 +549,7 @@ Cycles Kernel::madvise(Process& p, uint64_t addr, uint64_t len, Advice advice, u
     });
   }
   if (!complete) syscall_error(p, kENOMEM, what + " range has unmapped holes");
-  return c;
+  return c.total();
 }
 
 // ---------------------------------------------------------------- fork, exec, exit, wait
@@ -520,11 +557,13 @@ Cycles Kernel::madvise(Process& p, uint64_t addr, uint64_t len, Advice advice, u
 Cycles Kernel::fork(Process& parent, uint32_t child_pid, bool vfork, unsigned core, Cycles now) {
   ++parent.syscalls;
   ++forks_;
-  Cycles c{cost_.syscall + cost_.fork_base};
+  Cost c;
+  c.add(Step::kEntry, cost_.syscall);
+  c.add(Step::kHandler, cost_.fork_base);
   unsigned child_core = least_loaded_core();  // before the child exists, so it does not count itself
   Process& child = new_process(child_pid, parent.pid, now);
   if (vfork) {  // CLONE_VM: share the address space, no page-table work; parent waits
-    fork_log_.push_back(ForkRecord{parent.pid, child_pid, c.value});
+    fork_log_.push_back(ForkRecord{parent.pid, child_pid, c.total().value});
     child.mm = parent.mm;
     parent.state = TaskState::kBlocked;
     parent.blocked_on = BlockReason::kVforkChild;
@@ -535,7 +574,7 @@ Cycles Kernel::fork(Process& parent, uint32_t child_pid, bool vfork, unsigned co
       child.state = TaskState::kExited;
       child.exit_reason = "not created: fork failed with ENOMEM";
       syscall_error(parent, kENOMEM, "fork()");
-      return c;
+      return c.total();
     }
     AddressSpace& pm = *parent.mm;
     AddressSpace& cm = *child.mm;
@@ -543,7 +582,7 @@ Cycles Kernel::fork(Process& parent, uint32_t child_pid, bool vfork, unsigned co
     uint32_t tables = 0;
     uint64_t ipis_before = ipis_;
     bool oom = false;
-    Cycles deposits{0};
+    Cost& deposits = c;
     for (const Vma& v : pm.vmas.vmas()) {
       if (v.dontcopy) {  // MADV_DONTFORK: absent in the child
         ++rec.vmas_skipped;
@@ -580,9 +619,10 @@ Cycles Kernel::fork(Process& parent, uint32_t child_pid, bool vfork, unsigned co
       });
     }
     rec.pt_pages = tables + rec.pmds_copied;  // one deposited table per huge PMD
-    c += Cycles{cost_.fork_per_vma * rec.vmas_copied + cost_.fork_per_pte * rec.ptes_copied +
-                uint64_t{cost_.fork_per_pmd} * rec.pmds_copied + uint64_t{cost_.table_alloc} * tables} + deposits;
-    c += flush_mm(pm, core);  // write-protected PTEs: flush the parent everywhere it runs
+    c.add(Step::kHandler, cost_.fork_per_vma * rec.vmas_copied);
+    c.add(Step::kPteUpdate, cost_.fork_per_pte * rec.ptes_copied + uint64_t{cost_.fork_per_pmd} * rec.pmds_copied);
+    c.add(Step::kTableAlloc, uint64_t{cost_.table_alloc} * tables);
+    flush_mm(pm, core, c);  // write-protected PTEs: flush the parent everywhere it runs
     fork_ptes_ += rec.ptes_copied;
     fork_pmds_ += rec.pmds_copied;
     rec.shootdowns = ipis_ - ipis_before;
@@ -591,43 +631,47 @@ Cycles Kernel::fork(Process& parent, uint32_t child_pid, bool vfork, unsigned co
       child.state = TaskState::kExited;
       child.exit_reason = "not created: fork failed with ENOMEM";
       syscall_error(parent, kENOMEM, "fork()");
-      return c;
+      return c.total();
     }
-    rec.cycles = c.value;
+    rec.cycles = c.total().value;
+    rec.cost = c;
     fork_log_.push_back(rec);
   }
-  fork_cycles_ += c.value;
+  fork_cycles_ += c.total().value;
   child.core = child_core;
-  child.start_time = now + c;
+  child.start_time = now + c.total();
   enqueue(child);
-  return c;
+  return c.total();
 }
 
 Cycles Kernel::exec(Process& p, unsigned core) {
   ++p.syscalls;
-  Cycles c{cost_.syscall + cost_.exec_base};
+  Cost c;
+  c.add(Step::kEntry, cost_.syscall);
+  c.add(Step::kHandler, cost_.exec_base);
   auto old = p.mm;
   p.mm = new_mm();
   if (!p.mm) {
     p.mm = old;
     exit(p, "killed: out of memory in exec", Cycles{0});
-    return c;
+    return c.total();
   }
   if (old.use_count() == 1) {
-    c += Cycles{cost_.zap_per_page * teardown(*old)};
+    c.add(Step::kZap, cost_.zap_per_page * teardown(*old));
   } else if (p.parent) {  // a vfork child leaves the shared mm: its parent resumes
     Process* parent = process(p.parent);
     if (parent && parent->blocked_on == BlockReason::kVforkChild && parent->block_arg == p.pid) wake(*parent);
   }
   cores_[core].mm = p.mm->id;
   if (cores_[core].tlb) cores_[core].tlb->flush_all();
-  c += Cycles{cost_.full_flush};
-  return c;
+  c.add(Step::kFlush, cost_.full_flush);
+  return c.total();
 }
 
 Cycles Kernel::exit(Process& p, const std::string& reason, Cycles now) {
   if (!p.alive()) return Cycles{0};
-  Cycles c{cost_.exit_base};
+  Cost c;
+  c.add(Step::kHandler, cost_.exit_base);
   p.rollup = rollup(p);
   p.rollup_final = true;
   p.exit_reason = reason;
@@ -635,14 +679,14 @@ Cycles Kernel::exit(Process& p, const std::string& reason, Cycles now) {
   // Out of any run queue (a killed process may be queued).
   for (auto& core : cores_) core.runqueue.erase(std::remove(core.runqueue.begin(), core.runqueue.end(), &p), core.runqueue.end());
   p.state = TaskState::kExited;
-  if (p.mm.use_count() == 1) c += Cycles{cost_.zap_per_page * teardown(*p.mm)};
+  if (p.mm.use_count() == 1) c.add(Step::kZap, cost_.zap_per_page * teardown(*p.mm));
   p.mm.reset();
   if (Process* parent = p.parent ? process(p.parent) : nullptr) {
     bool waiting = parent->state == TaskState::kBlocked && parent->block_arg == p.pid &&
                    (parent->blocked_on == BlockReason::kWaitChild || parent->blocked_on == BlockReason::kVforkChild);
     if (waiting) wake(*parent);
   }
-  return c;  // the core that ran `p` releases its user context
+  return c.total();  // the core that ran `p` releases its user context
 
 }
 

@@ -13,6 +13,7 @@
 
 #include "models/common/histogram.h"
 #include "models/common/stats.h"
+#include "models/kernel/cost.h"
 #include "models/kernel/frame_allocator.h"
 #include "models/kernel/kernel_params.h"
 #include "models/kernel/page_tables.h"
@@ -44,6 +45,7 @@ struct ForkRecord {
   uint32_t parent = 0, child = 0;
   uint64_t cycles = 0, ptes_copied = 0, pmds_copied = 0, pt_pages = 0, vmas_copied = 0, vmas_skipped = 0,
            shootdowns = 0;
+  Cost cost;
 };
 
 class Kernel {
@@ -65,6 +67,9 @@ class Kernel {
   Cycles switch_to(unsigned core, Process& p);  // context switch cost, TLB flush if the mm changes
   Cycles migrate(Process& p, unsigned core);
   bool any_alive() const;
+  // Cycles the core owes for interrupts other cores sent it (TLB shootdown IPIs); the core
+  // pays them when it next synchronises.
+  uint64_t take_interrupt_cycles(unsigned core);
 
   // --- faults and system calls; each returns the cycles charged to the calling core ---
   FaultResult handle_fault(Process& p, const Fault& f, unsigned core);
@@ -94,6 +99,7 @@ class Kernel {
     TlbControl* tlb = nullptr;
     std::vector<Process*> runqueue;  // FIFO; small
     uint32_t mm = 0;                 // mm id loaded on the core (0: none)
+    uint64_t interrupt_cycles = 0;   // shootdown IPIs received, not yet charged to the core
   };
   struct VmaStats;
 
@@ -104,7 +110,7 @@ class Kernel {
   std::shared_ptr<AddressSpace> new_mm();
   int syscall_error(Process& p, int err, const std::string& what);
   // Kills `p` from inside a fault: SIGSEGV or OOM.
-  FaultResult kill(Process& p, const std::string& reason, Cycles cost);
+  FaultResult kill(Process& p, const std::string& reason, Cost cost);
   std::optional<Pfn> alloc_page(Process& p);
   Pfn cache_page(uint64_t key, bool& allocated, bool& failed);
   uint64_t cache_key(const Vma& v, uint64_t addr) const;
@@ -112,8 +118,8 @@ class Kernel {
   uint64_t zap(AddressSpace& mm, uint64_t start, uint64_t end);
   uint64_t teardown(AddressSpace& mm);  // returns pages unmapped
   // Removes stale translations of [start, end) of `mm` from every core that runs it.
-  Cycles flush_range(const AddressSpace& mm, uint64_t start, uint64_t end, unsigned core);
-  Cycles flush_mm(const AddressSpace& mm, unsigned core);
+  void flush_range(const AddressSpace& mm, uint64_t start, uint64_t end, unsigned core, Cost& c);
+  void flush_mm(const AddressSpace& mm, unsigned core, Cost& c);
   VmaStats account(const AddressSpace& mm, const Vma& v) const;
 
   // Folio-aware reference counting: a 4 KiB frame of a 2 MiB folio takes its references on the
@@ -125,14 +131,14 @@ class Kernel {
 
   // Transparent huge pages (thp.cpp).
   bool thp_eligible(const Vma& v, uint64_t haddr) const;
-  std::optional<FaultOutcome> huge_fault(Process& p, Vma& v, uint64_t* pmd, uint64_t va, bool write, unsigned core, Cycles& c);
-  bool deposit_table(AddressSpace& mm, Cycles& c);
+  std::optional<FaultOutcome> huge_fault(Process& p, Vma& v, uint64_t* pmd, uint64_t va, bool write, unsigned core, Cost& c);
+  bool deposit_table(AddressSpace& mm, Cost& c);
   void release_deposits(AddressSpace& mm);
   // Splits the huge PMD at `haddr` into 512 PTEs (flushing the 2 MiB range); false if no
   // page-table page could be had.
-  bool split_pmd(Process* p, AddressSpace& mm, uint64_t* pmd, uint64_t haddr, unsigned core, Cycles& c);
+  bool split_pmd(Process* p, AddressSpace& mm, uint64_t* pmd, uint64_t haddr, unsigned core, Cost& c);
   // Splits huge PMDs that straddle `start` or `end`, before an operation on part of them.
-  bool split_edges(AddressSpace& mm, uint64_t start, uint64_t end, unsigned core, Cycles& c);
+  bool split_edges(AddressSpace& mm, uint64_t start, uint64_t end, unsigned core, Cost& c);
   uint64_t huge_pte_bits(const Vma& v) const;
   bool cow_mapping(const Vma& v) const { return !v.shared && (v.prot & trace::kProtWrite); }
 
@@ -155,6 +161,7 @@ class Kernel {
 
   // Statistics
   std::array<LatencyHistogram, static_cast<size_t>(FaultOutcome::kCount)> fault_latency_;
+  std::array<Cost, static_cast<size_t>(FaultOutcome::kCount)> fault_steps_;  // summed per outcome
   uint64_t thp_splits_ = 0, thp_fallbacks_ = 0;
   uint64_t forks_ = 0, fork_ptes_ = 0, fork_pmds_ = 0, fork_cycles_ = 0, tlb_shootdowns_ = 0, ipis_ = 0, oom_kills_ = 0;
   uint64_t table_pages_ = 0, peak_table_pages_ = 0;

@@ -38,6 +38,7 @@ class KernelModule : public sc_core::sc_module, public OsIf {
   bool any_alive() const override { return kernel_.any_alive(); }
   Cycles syscall(Process& p, const trace::Record& r, unsigned core, Cycles now) override;
   void exit(Process& p, const std::string& reason, Cycles now) override { kernel_.exit(p, reason, now); }
+  uint64_t take_interrupt_cycles(unsigned core) override { return kernel_.take_interrupt_cycles(core); }
 
   const std::vector<SmapsSnapshot>& snapshots() const { return snapshots_; }
 

@@ -21,6 +21,7 @@ struct KernelCosts {
   uint32_t invlpg = 300;
   uint32_t full_flush = 600;
   uint32_t ipi = 3000;
+  uint32_t ipi_handler = 1500;
   uint32_t signal = 6000;
   uint32_t syscall = 450;
   uint32_t vma_op = 2000;
@@ -46,7 +47,8 @@ struct KernelCosts {
     c("table_alloc", table_alloc, "Allocating and zeroing one page-table page");
     c("invlpg", invlpg, "Invalidating one page in the local TLB (INVLPG)");
     c("full_flush", full_flush, "Flushing the local TLB (CR3 write)");
-    c("ipi", ipi, "Shootdown IPI to one other core, including waiting for its acknowledgement");
+    c("ipi", ipi, "Shootdown IPI to one other core, paid by the sender: sending and waiting for the acknowledgement");
+    c("ipi_handler", ipi_handler, "Shootdown IPI, paid by the receiving core: interrupt entry, flush, acknowledgement");
     c("signal", signal, "Delivering SIGSEGV (the process is then killed)");
     c("syscall", syscall, "System call entry and return");
     c("vma_op", vma_op, "mmap/munmap/mprotect/madvise work per call (VMA split, merge, bookkeeping)");

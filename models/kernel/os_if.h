@@ -24,6 +24,8 @@ class OsIf : public virtual sc_core::sc_interface {
   // process may come back blocked, exited, or moved to another core.
   virtual Cycles syscall(Process& p, const trace::Record& r, unsigned core, Cycles now) = 0;
   virtual void exit(Process& p, const std::string& reason, Cycles now) = 0;
+  // Cycles of interrupts (shootdown IPIs) the core received and has not paid yet.
+  virtual uint64_t take_interrupt_cycles(unsigned core) = 0;
 };
 
 // Carried by the fault transaction from a core to the kernel: the x86 fault (address and error

@@ -176,12 +176,21 @@ void Kernel::report(StatSink& s) const {
     s.counter("vmas_copied", r.vmas_copied, "VMAs", "VMAs duplicated into the child");
     s.counter("vmas_skipped", r.vmas_skipped, "VMAs", "VMAs left out (MADV_DONTFORK)");
     s.counter("shootdowns", r.shootdowns, "IPIs", "IPIs sent to flush the parent's TLB on other cores");
+    StatSink::Scope st(s, "steps");
+    for (size_t k = 0; k < static_cast<size_t>(Step::kCount); ++k)
+      s.counter(step_name(static_cast<Step>(k)), r.cost.step(static_cast<Step>(k)), "cycles", "Cycles of the fork spent in this step");
   }
-  StatSink::Scope f(s, "fault_latency");
-  for (size_t i = 0; i < fault_latency_.size(); ++i)
-    if (fault_latency_[i].count())
-      s.histogram(fault_outcome_name(static_cast<FaultOutcome>(i)), fault_latency_[i], "cycles",
-                  "Fault handling latency, exception entry to return");
+  StatSink::Scope f(s, "faults");
+  for (size_t i = 0; i < fault_latency_.size(); ++i) {
+    const LatencyHistogram& h = fault_latency_[i];
+    if (!h.count()) continue;
+    StatSink::Scope o(s, fault_outcome_name(static_cast<FaultOutcome>(i)));
+    s.histogram("latency", h, "cycles", "Fault latency of this outcome, exception entry to return");
+    StatSink::Scope st(s, "steps");
+    for (size_t k = 0; k < static_cast<size_t>(Step::kCount); ++k)
+      s.value(step_name(static_cast<Step>(k)), static_cast<double>(fault_steps_[i].step(static_cast<Step>(k))) / h.count(),
+              "cycles", "Mean cycles per fault of this outcome spent in this step");
+  }
 }
 
 }  // namespace cowsim

@@ -18,11 +18,11 @@ uint64_t Kernel::huge_pte_bits(const Vma& v) const {
 
 // Linux deposits a page-table page with every huge PMD it installs, so that a later split
 // can never fail for want of memory.
-bool Kernel::deposit_table(AddressSpace& mm, Cycles& c) {
+bool Kernel::deposit_table(AddressSpace& mm, Cost& c) {
   auto t = tables_.create_root();
   if (!t) return false;
   mm.deposited.push_back(*t);
-  c += Cycles{cost_.table_alloc};
+  c.add(Step::kTableAlloc, cost_.table_alloc);
   return true;
 }
 
@@ -32,7 +32,7 @@ void Kernel::release_deposits(AddressSpace& mm) {
 }
 
 std::optional<FaultOutcome> Kernel::huge_fault(Process& p, Vma& v, uint64_t* pmd, uint64_t va, bool write, unsigned core,
-                                               Cycles& c) {
+                                               Cost& c) {
   AddressSpace& mm = *p.mm;
   uint64_t haddr = va & ~(kHugePageSize - 1);
   uint64_t w = (v.prot & trace::kProtWrite) ? pte_bits::kWritable : 0;
@@ -46,7 +46,8 @@ std::optional<FaultOutcome> Kernel::huge_fault(Process& p, Vma& v, uint64_t* pmd
     fi.flags |= frame_flags::kAnon | frame_flags::kAnonExclusive;
     fi.entire = 1;
     v.anon_vma = true;
-    c += Cycles{cost_.page_alloc + cost_.pte_update};
+    c.add(Step::kPageAlloc, cost_.page_alloc);
+    c.add(Step::kPteUpdate, cost_.pte_update);
     return head;
   };
   auto map_new = [&](Pfn head) {
@@ -57,7 +58,7 @@ std::optional<FaultOutcome> Kernel::huge_fault(Process& p, Vma& v, uint64_t* pmd
     if (!write && params_.thp.use_zero_page) {
       if (!deposit_table(mm, c)) return std::nullopt;
       *pmd = frame_address(frames_.huge_zero_page()).value | huge_pte_bits(v);
-      c += Cycles{cost_.pte_update};
+      c.add(Step::kPteUpdate, cost_.pte_update);
       return FaultOutcome::kThpZeroPageMap;
     }
     if (!write) return std::nullopt;  // no huge zero page: the 4 KiB path maps the zero page
@@ -67,7 +68,7 @@ std::optional<FaultOutcome> Kernel::huge_fault(Process& p, Vma& v, uint64_t* pmd
       frames_.put(*head);
       return std::nullopt;
     }
-    c += Cycles{uint64_t{cost_.page_zero} * 512};
+    c.add(Step::kZero, uint64_t{cost_.page_zero} * 512);
     map_new(*head);
     return FaultOutcome::kThpZeroFill;
   }
@@ -78,9 +79,9 @@ std::optional<FaultOutcome> Kernel::huge_fault(Process& p, Vma& v, uint64_t* pmd
   if (head == frames_.huge_zero_page()) {
     // Linux >= 6.13: writing over the huge zero page allocates a fresh huge page.
     if (auto fresh = new_folio()) {
-      c += Cycles{uint64_t{cost_.page_zero} * 512};
+      c.add(Step::kZero, uint64_t{cost_.page_zero} * 512);
       map_new(*fresh);
-      c += flush_range(mm, haddr, haddr + kHugePageSize, core);
+      flush_range(mm, haddr, haddr + kHugePageSize, core, c);
       return FaultOutcome::kThpZeroFill;
     }
     split_pmd(&p, mm, pmd, haddr, core, c);
@@ -89,16 +90,16 @@ std::optional<FaultOutcome> Kernel::huge_fault(Process& p, Vma& v, uint64_t* pmd
   if (folio.refcount == 1) {  // nobody else maps it: take the whole PMD back, no copy, no flush
     folio.flags |= frame_flags::kAnonExclusive;
     *pmd |= pte_bits::kWritable | pte_bits::kDirty | pte_bits::kAccessed;
-    c += Cycles{cost_.pte_update};
+    c.add(Step::kPteUpdate, cost_.pte_update);
     return FaultOutcome::kThpReuse;
   }
   if (params_.thp.cow_policy == ThpCowPolicy::kCopy) {
     if (auto fresh = new_folio()) {
-      c += Cycles{uint64_t{cost_.page_copy} * 512};
+      c.add(Step::kCopy, uint64_t{cost_.page_copy} * 512);
       --folio.entire;
       frames_.put(head);
       map_new(*fresh);
-      c += flush_range(mm, haddr, haddr + kHugePageSize, core);
+      flush_range(mm, haddr, haddr + kHugePageSize, core, c);
       p.pages_copied += 512;
       p.bytes_copied += kHugePageSize;
       return FaultOutcome::kThpCopy;
@@ -110,7 +111,7 @@ std::optional<FaultOutcome> Kernel::huge_fault(Process& p, Vma& v, uint64_t* pmd
   return std::nullopt;
 }
 
-bool Kernel::split_pmd(Process* p, AddressSpace& mm, uint64_t* pmd, uint64_t haddr, unsigned core, Cycles& c) {
+bool Kernel::split_pmd(Process* p, AddressSpace& mm, uint64_t* pmd, uint64_t haddr, unsigned core, Cost& c) {
   Pfn table;
   if (!mm.deposited.empty()) {
     table = mm.deposited.back();
@@ -119,7 +120,7 @@ bool Kernel::split_pmd(Process* p, AddressSpace& mm, uint64_t* pmd, uint64_t had
     auto t = tables_.create_root();
     if (!t) return false;
     table = *t;
-    c += Cycles{cost_.table_alloc};
+    c.add(Step::kTableAlloc, cost_.table_alloc);
   }
   uint64_t e = *pmd;
   Pfn head = Pte::from_raw(e).pfn();
@@ -138,14 +139,14 @@ bool Kernel::split_pmd(Process* p, AddressSpace& mm, uint64_t* pmd, uint64_t had
     folio.refcount += 511;  // one PMD reference becomes 512 PTE references
   }
   *pmd = frame_address(table).value | pte_bits::kPresent | pte_bits::kWritable | pte_bits::kUser | pte_bits::kAccessed;
-  c += Cycles{cost_.pmd_split + uint64_t{cost_.pte_update} * 512};
-  c += flush_range(mm, haddr, haddr + kHugePageSize, core);
+  c.add(Step::kSplit, cost_.pmd_split + uint64_t{cost_.pte_update} * 512);
+  flush_range(mm, haddr, haddr + kHugePageSize, core, c);
   ++thp_splits_;
   if (p) ++p->thp_splits;
   return true;
 }
 
-bool Kernel::split_edges(AddressSpace& mm, uint64_t start, uint64_t end, unsigned core, Cycles& c) {
+bool Kernel::split_edges(AddressSpace& mm, uint64_t start, uint64_t end, unsigned core, Cost& c) {
   for (uint64_t edge : {start, end}) {
     if (!(edge & (kHugePageSize - 1))) continue;
     uint64_t* pmd = tables_.entry(mm.root, VirtAddr{edge}, 2, false);

@@ -98,7 +98,8 @@ TEST(Docs, StatisticsReferenceListsEveryStatisticARunWrites) {
     };
     generalise("processes.", "<pid>");
     generalise("cores.", "<n>");
-    generalise("kernel.fault_latency.", "<outcome>");
+    generalise("kernel.faults.", "<outcome>");
+    generalise("kernel.forks.", "<i>");
     EXPECT_NE(doc.find("`" + path + "`"), std::string::npos) << path << " is missing from docs/statistics.md (make docs)";
     ++checked;
   }
