@@ -59,6 +59,8 @@ void report_process(StatSink& s, const Process& p) {
   kb("Referenced", m.referenced, "Pages with the Accessed bit set");
   kb("Anonymous", m.anonymous, "Anonymous pages");
   kb("AnonHugePages", m.anon_huge, "Anonymous memory mapped by huge PMDs");
+  kb("Shared_Hugetlb", m.shared_hugetlb, "1 GiB hugetlb pages mapped by other processes too (not in Rss)");
+  kb("Private_Hugetlb", m.private_hugetlb, "1 GiB hugetlb pages only this process maps (not in Rss)");
 }
 
 std::string deadlock_report(const Kernel& k, const trace::NameTable& names) {

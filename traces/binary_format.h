@@ -77,7 +77,7 @@ constexpr uint8_t advice_code(Advice a) {
 
 // prot (field a) and mmap flags (field b) are bit sets the format defines as these values.
 static_assert(kProtRead == 1 && kProtWrite == 2 && kProtExec == 4);
-static_assert(kMapShared == 1 && kMapFile == 2);
+static_assert(kMapShared == 1 && kMapFile == 2 && kMapHuge1G == 4);
 
 // Little-endian loads and stores; memcpy keeps them alignment-safe and compiles to one move.
 template <class T>

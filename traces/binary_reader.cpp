@@ -178,7 +178,7 @@ class BinaryReader : public RecordStream {
     r.pid = s.pid;
     switch (spec.op) {
       case Op::kMmap:
-        if (s.b > (kMapShared | kMapFile)) fail(src_->offset(), "unknown mmap flags " + format_hex(s.b));
+        if (s.b & ~kMapFlagsAll) fail(src_->offset(), "unknown mmap flags " + format_hex(s.b));
         r.prot = s.a;
         r.flags = static_cast<uint8_t>(s.b);
         r.addr = s.x;

@@ -37,7 +37,7 @@ std::string name_text(uint32_t id, const NameTable& names) {
 std::string format_flags(const Record& r, const NameTable& names) {
   std::string s = (r.flags & kMapShared) ? "shared," : "private,";
   if (r.flags & kMapFile) return s + "file=" + name_text(r.name, names);
-  return s + "anon";
+  return s + ((r.flags & kMapHuge1G) ? "anon,huge1g" : "anon");
 }
 
 std::string field_text(const Record& r, Field f, const NameTable& names) {

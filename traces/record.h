@@ -21,8 +21,10 @@ enum class Op : uint8_t {
 // Protection bits, as PROT_READ/WRITE/EXEC. Text spellings: none r rw rx rwx.
 enum Prot : uint8_t { kProtNone = 0, kProtRead = 1, kProtWrite = 2, kProtExec = 4 };
 
-// mmap flags. Exactly one of private/shared; anon unless a file name is given.
-enum MapFlags : uint8_t { kMapPrivate = 0, kMapShared = 1, kMapAnon = 0, kMapFile = 2 };
+// mmap flags. Exactly one of private/shared; anon unless a file name is given; huge1g asks
+// for 1 GiB hugetlb pages (MAP_HUGETLB | MAP_HUGE_1GB, anonymous only).
+enum MapFlags : uint8_t { kMapPrivate = 0, kMapShared = 1, kMapAnon = 0, kMapFile = 2, kMapHuge1G = 4 };
+constexpr uint8_t kMapFlagsAll = kMapShared | kMapFile | kMapHuge1G;
 
 enum class Advice : uint8_t {
   kDontfork, kDofork, kWipeonfork, kKeeponfork, kHugepage, kNohugepage, kDontneed, kCount

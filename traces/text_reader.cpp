@@ -167,11 +167,15 @@ class TextReader : public RecordStream {
     } else if (sharing == "shared") {
       r.flags = kMapShared;
     } else {
-      fail("bad mmap flags " + quote(t) + " (expected private or shared, then ,anon or ,file=<name>)");
+      fail("bad mmap flags " + quote(t) + " (expected private or shared, then ,anon, ,anon,huge1g or ,file=<name>)");
     }
     if (backing == "anon") return;
+    if (backing == "anon,huge1g") {
+      r.flags |= kMapHuge1G;
+      return;
+    }
     if (backing.substr(0, 5) != "file=")
-      fail("bad mmap flags " + quote(t) + " (expected private or shared, then ,anon or ,file=<name>)");
+      fail("bad mmap flags " + quote(t) + " (expected private or shared, then ,anon, ,anon,huge1g or ,file=<name>)");
     r.flags |= kMapFile;
     r.name = name(backing.substr(5), t);
   }

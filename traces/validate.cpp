@@ -82,7 +82,8 @@ std::optional<Problem> check_record(const Record& r) {
   switch (r.op) {
     case Op::kMmap:
       if (!is_valid_prot(r.prot)) return Problem{Field::kProt, "prot must be none, r, rw, rx or rwx"};
-      if (r.flags > (kMapShared | kMapFile)) return Problem{Field::kFlags, "unknown mmap flags"};
+      if (r.flags & ~kMapFlagsAll) return Problem{Field::kFlags, "unknown mmap flags"};
+      if ((r.flags & kMapHuge1G) && (r.flags & kMapFile)) return Problem{Field::kFlags, "huge1g needs an anonymous mapping"};
       if (((r.flags & kMapFile) != 0) != (r.name != kNoName))
         return Problem{Field::kFlags, "a file mapping needs a file name, an anonymous one none"};
       return check_extent(r);

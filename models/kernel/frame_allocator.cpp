@@ -14,9 +14,30 @@ FrameAllocator::FrameAllocator(uint64_t frames)
   info(zero_page()) = {1, 0, frame_flags::kZero};
   // The huge zero page: the first 2 MiB-aligned block, pinned; frames 2..511 stay free.
   huge_zero_ = Pfn{512};
-  for (uint64_t i = 0; i < 512; ++i) info(Pfn{512 + i}) = {i ? 0u : 1u, 0, uint8_t(frame_flags::kZero | (i ? frame_flags::kTail : frame_flags::kHead))};
+  for (uint64_t i = 0; i < 512; ++i)
+    info(Pfn{512 + i}) = {i ? 0u : 1u, 0, uint16_t(frame_flags::kZero | (i ? frame_flags::kTail : frame_flags::kHead))};
   for (uint64_t f = 511; f >= 2; --f) free_.push_back(Pfn{f});
   next_unused_ = 1024;
+}
+
+std::optional<Pfn> FrameAllocator::alloc_giant() {
+  constexpr uint64_t kFrames = uint64_t{1} << (kGiantPageShift - kPageShift);
+  Pfn head;
+  if (!free_giant_.empty()) {
+    head = free_giant_.back();
+    free_giant_.pop_back();
+  } else {
+    uint64_t start = (next_unused_ + kFrames - 1) & ~(kFrames - 1);
+    if (start + kFrames > frames_) return std::nullopt;
+    // The 2 MiB blocks skipped to reach the alignment stay available.
+    for (uint64_t b = start; b > next_unused_; b -= 512) free_huge_.push_back(Pfn{b - 512});
+    head = Pfn{start};
+    next_unused_ = start + kFrames;
+  }
+  info(head) = {1, 0, frame_flags::kGiant};
+  in_use_ += kFrames;
+  if (in_use_ > peak_) peak_ = in_use_;
+  return head;
 }
 
 std::optional<Pfn> FrameAllocator::alloc_huge() {
@@ -65,6 +86,12 @@ void FrameAllocator::put(Pfn pfn) {
   FrameInfo& f = info(pfn);
   if (f.refcount == 0) throw std::logic_error("frame reference count underflow");
   if (--f.refcount == 0) {
+    if (f.flags & frame_flags::kGiant) {
+      f = {0, 0, 0};
+      free_giant_.push_back(pfn);
+      in_use_ -= uint64_t{1} << (kGiantPageShift - kPageShift);
+      return;
+    }
     if (f.flags & frame_flags::kHead) {
       for (uint64_t i = 0; i < 512; ++i) info(Pfn{pfn.value + i}) = {0, 0, 0};
       free_huge_.push_back(pfn);

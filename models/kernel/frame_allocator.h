@@ -17,19 +17,20 @@ namespace cowsim {
 struct FrameInfo {
   uint32_t refcount;  // references: mappings, the page cache, page-table use (a folio's: in its head)
   uint32_t mapcount;  // PTEs mapping this 4 KiB frame
-  uint8_t flags;
+  uint16_t flags;
   uint32_t entire;    // folio head only: huge PMDs mapping the whole folio
 };
 
 namespace frame_flags {
-constexpr uint8_t kAnonExclusive = 1;  // PG_anon_exclusive: only one process may map it
-constexpr uint8_t kTable = 2;          // a page-table page
-constexpr uint8_t kZero = 4;           // the shared zero page
-constexpr uint8_t kDirty = 8;          // page dirty flag (set when a dirty PTE is zapped)
-constexpr uint8_t kAnon = 16;          // anonymous page (PageAnon)
-constexpr uint8_t kPageCache = 32;     // a file or shmem page held by the page cache
-constexpr uint8_t kHead = 64;          // first frame of a 2 MiB folio: refcount/mapcount are the folio's
-constexpr uint8_t kTail = 128;         // frames 1..511 of a folio: mapcount counts PTE mappings of it
+constexpr uint16_t kAnonExclusive = 1;  // PG_anon_exclusive: only one process may map it
+constexpr uint16_t kTable = 2;          // a page-table page
+constexpr uint16_t kZero = 4;           // the shared zero page
+constexpr uint16_t kDirty = 8;          // page dirty flag (set when a dirty PTE is zapped)
+constexpr uint16_t kAnon = 16;          // anonymous page (PageAnon)
+constexpr uint16_t kPageCache = 32;     // a file or shmem page held by the page cache
+constexpr uint16_t kHead = 64;          // first frame of a 2 MiB folio: refcount/mapcount are the folio's
+constexpr uint16_t kTail = 128;         // frames 1..511 of a folio: mapcount counts PTE mappings of it
+constexpr uint16_t kGiant = 256;        // first frame of a 1 GiB hugetlb page (whole-page counts here)
 }  // namespace frame_flags
 
 class FrameAllocator {
@@ -42,6 +43,9 @@ class FrameAllocator {
   // the tails are marked kTail. Nothing when no such block is free (the caller falls back to
   // 4 KiB pages, as Linux does).
   std::optional<Pfn> alloc_huge();
+  // A free, 1 GiB-aligned block of 262144 frames (a hugetlb page), refcount 1; the frames
+  // inside are not individually tracked.
+  std::optional<Pfn> alloc_giant();
   void get(Pfn pfn) { ++info(pfn).refcount; }
   // Drops a reference; the frame (or the whole folio, for a head) is freed at zero.
   void put(Pfn pfn);
@@ -65,6 +69,7 @@ class FrameAllocator {
   uint64_t next_unused_;       // frames at or above this were never allocated
   std::vector<Pfn> free_;      // freed frames, reused first (LIFO, deterministic)
   std::vector<Pfn> free_huge_; // freed 2 MiB blocks
+  std::vector<Pfn> free_giant_; // freed 1 GiB blocks
   Pfn huge_zero_;
   uint64_t in_use_ = 0, peak_ = 0;
 };

@@ -13,7 +13,8 @@ using trace::Advice;
 
 const char* fault_outcome_name(FaultOutcome o) {
   static const char* names[] = {"anon_zero_fill", "zero_page_map", "zero_page_cow", "cow_copy", "cow_reuse",
-                                "shared_map", "thp_zero_fill", "thp_zero_page_map", "thp_reuse", "thp_copy"};
+                                "shared_map", "thp_zero_fill", "thp_zero_page_map", "thp_reuse", "thp_copy",
+                                "hugetlb_fill", "hugetlb_reuse", "hugetlb_copy"};
   return names[static_cast<size_t>(o)];
 }
 
@@ -34,7 +35,10 @@ const char* fault_outcome_description(FaultOutcome o) {
       "Write to an eligible 2 MiB range: a huge page allocated and zeroed",
       "Read of an eligible 2 MiB range: the huge zero page mapped",
       "Write to a write-protected huge page nobody else holds: made writable",
-      "Write to a shared huge page under the copy policy: 2 MiB copied"};
+      "Write to a shared huge page under the copy policy: 2 MiB copied",
+      "First touch of a 1 GiB hugetlb page: allocated from the pool and zeroed",
+      "Write to a write-protected 1 GiB hugetlb page nobody else maps: made writable",
+      "Write to a 1 GiB hugetlb page shared after fork: 1 GiB copied"};
   return text[static_cast<size_t>(o)];
 }
 
@@ -236,8 +240,13 @@ uint64_t Kernel::zap(AddressSpace& mm, uint64_t start, uint64_t end) {
     Pte pte = Pte::from_raw(e);
     Pfn pfn = pte.pfn();
     e = 0;
+    if (level == 3) {  // a whole 1 GiB hugetlb page
+      ++pages;
+      unref_page(pfn, pte.dirty);
+      return;
+    }
     if (level == 2) {  // a whole huge PMD
-      pages += 512;
+      ++pages;
       if (!mm.deposited.empty()) {
         tables_.free_table(mm.deposited.back());
         mm.deposited.pop_back();
@@ -314,6 +323,12 @@ FaultResult Kernel::handle_fault(Process& p, const Fault& f, unsigned core) {
     r.cycles = c.total();
     return r;
   };
+
+  if (vma->hugetlb) {
+    auto outcome = giant_fault(p, *vma, va, write, core, c);
+    if (!outcome) return kill(p, "SIGBUS at " + hex(va) + " (no free 1 GiB hugetlb page)", c);
+    return finish(*outcome);
+  }
 
   uint32_t created = 0;
   uint64_t* pmd = tables_.entry(mm.root, f.addr, 2, true, &created);
@@ -428,7 +443,9 @@ Cycles Kernel::mmap(Process& p, uint64_t addr, uint64_t len, uint8_t prot, uint8
   uint64_t limit = user_address_limit(levels_);
   if (addr & (kPageSize - 1)) return syscall_error(p, kEINVAL, what + " address not page aligned"), c.total();
   if (len == 0) return syscall_error(p, kEINVAL, what + " length 0"), c.total();
-  len = page_up(len);
+  bool giant = flags & trace::kMapHuge1G;
+  if (giant && (addr & (kGiantPageSize - 1))) return syscall_error(p, kEINVAL, what + " hugetlb address not 1 GiB aligned"), c.total();
+  len = giant ? (len + kGiantPageSize - 1) & ~(kGiantPageSize - 1) : page_up(len);
   if (len == 0 || addr > limit || len > limit - addr) return syscall_error(p, kENOMEM, what + " beyond user address space"), c.total();
   if (addr < kMmapMinAddr) return syscall_error(p, kEPERM, what + " below vm.mmap_min_addr"), c.total();
   AddressSpace& mm = *p.mm;
@@ -445,9 +462,18 @@ Cycles Kernel::mmap(Process& p, uint64_t addr, uint64_t len, uint8_t prot, uint8
   v.prot = prot;
   v.shared = flags & trace::kMapShared;
   v.file = (flags & trace::kMapFile) ? file : UINT32_MAX;
+  v.hugetlb = giant;
   if (v.shared && v.anonymous()) v.object = next_shmem_id_++;
   mm.vmas.insert(v);
   return c.total();
+}
+
+bool Kernel::splits_hugetlb(const AddressSpace& mm, uint64_t start, uint64_t end) const {
+  for (uint64_t edge : {start, end}) {
+    const Vma* v = mm.vmas.find(edge);
+    if (v && v->hugetlb && (edge & (kGiantPageSize - 1))) return true;
+  }
+  return false;
 }
 
 Cycles Kernel::munmap(Process& p, uint64_t addr, uint64_t len, unsigned core) {
@@ -461,6 +487,8 @@ Cycles Kernel::munmap(Process& p, uint64_t addr, uint64_t len, unsigned core) {
   len = page_up(len);
   if (len == 0 || addr > limit || len > limit - addr) return syscall_error(p, kEINVAL, what + " beyond user address space"), c.total();
   AddressSpace& mm = *p.mm;
+  if (splits_hugetlb(mm, addr, addr + len))
+    return syscall_error(p, kEINVAL, what + " range splits a 1 GiB hugetlb page"), c.total();
   uint64_t zapped = zap(mm, addr, addr + len);
   if (zapped) {
     c.add(Step::kZap, cost_.zap_per_page * zapped);
@@ -481,6 +509,8 @@ Cycles Kernel::mprotect(Process& p, uint64_t addr, uint64_t len, uint8_t prot, u
   uint64_t end = page_up(addr + len);
   if (end < addr || end > user_address_limit(levels_)) return syscall_error(p, kENOMEM, what + " beyond user address space"), c.total();
   AddressSpace& mm = *p.mm;
+  if (splits_hugetlb(mm, addr, end))
+    return syscall_error(p, kEINVAL, what + " range splits a 1 GiB hugetlb page"), c.total();
   if (!mm.vmas.fully_mapped(addr, end)) return syscall_error(p, kENOMEM, what + " range has unmapped holes"), c.total();
   uint64_t changed = 0;
   if (!split_edges(mm, addr, end, core, c)) return syscall_error(p, kENOMEM, what + " out of memory splitting a huge page"), c.total();
@@ -523,6 +553,8 @@ Cycles Kernel::madvise(Process& p, uint64_t addr, uint64_t len, Advice advice, u
   if (len == 0) return c.total();
   if (end > user_address_limit(levels_)) return syscall_error(p, kENOMEM, what + " beyond user address space"), c.total();
   AddressSpace& mm = *p.mm;
+  if (splits_hugetlb(mm, addr, end))
+    return syscall_error(p, kEINVAL, what + " range splits a 1 GiB hugetlb page"), c.total();
   if (advice == Advice::kWipeonfork)
     for (const Vma& v : mm.vmas.vmas())
       if (v.end > addr && v.start < end && (!v.anonymous() || v.shared))
@@ -604,7 +636,9 @@ Cycles Kernel::fork(Process& parent, uint32_t child_pid, bool vfork, unsigned co
         Pfn pfn = Pte::from_raw(e).pfn();
         bool zero = pfn == frames_.zero_page() || pfn == frames_.huge_zero_page();
         if (!zero) {
-          if (level == 2) {  // the folio gains one whole-PMD mapping
+          if (level == 3) {  // a hugetlb page: one more mapping of the whole page
+            ref_page(pfn);
+          } else if (level == 2) {  // the folio gains one whole-PMD mapping
             FrameInfo& folio = frames_.info(pfn);
             ++folio.refcount;
             ++folio.entire;
@@ -615,12 +649,13 @@ Cycles Kernel::fork(Process& parent, uint32_t child_pid, bool vfork, unsigned co
           if (cow_mapping(v)) e &= ~pte_bits::kWritable;  // write-protect the parent in place
         }
         *dst = e & ~pte_bits::kAccessed;  // the child's copy starts old; Dirty is kept
-        ++(level == 2 ? rec.pmds_copied : rec.ptes_copied);
+        ++(level == 3 ? rec.puds_copied : level == 2 ? rec.pmds_copied : rec.ptes_copied);
       });
     }
     rec.pt_pages = tables + rec.pmds_copied;  // one deposited table per huge PMD
     c.add(Step::kHandler, cost_.fork_per_vma * rec.vmas_copied);
-    c.add(Step::kPteUpdate, cost_.fork_per_pte * rec.ptes_copied + uint64_t{cost_.fork_per_pmd} * rec.pmds_copied);
+    c.add(Step::kPteUpdate, cost_.fork_per_pte * rec.ptes_copied +
+                                uint64_t{cost_.fork_per_pmd} * (rec.pmds_copied + rec.puds_copied));
     c.add(Step::kTableAlloc, uint64_t{cost_.table_alloc} * tables);
     flush_mm(pm, core, c);  // write-protected PTEs: flush the parent everywhere it runs
     fork_ptes_ += rec.ptes_copied;

@@ -43,7 +43,7 @@ constexpr int kEINVAL = 22, kENOMEM = 12, kEPERM = 1;
 // What one fork did and cost (kernel.forks[i] in the statistics).
 struct ForkRecord {
   uint32_t parent = 0, child = 0;
-  uint64_t cycles = 0, ptes_copied = 0, pmds_copied = 0, pt_pages = 0, vmas_copied = 0, vmas_skipped = 0,
+  uint64_t cycles = 0, ptes_copied = 0, pmds_copied = 0, puds_copied = 0, pt_pages = 0, vmas_copied = 0, vmas_skipped = 0,
            shootdowns = 0;
   Cost cost;
 };
@@ -140,6 +140,10 @@ class Kernel {
   // Splits huge PMDs that straddle `start` or `end`, before an operation on part of them.
   bool split_edges(AddressSpace& mm, uint64_t start, uint64_t end, unsigned core, Cost& c);
   uint64_t huge_pte_bits(const Vma& v) const;
+  // 1 GiB hugetlb pages (hugetlb.cpp). Nothing if the pool has no free page (SIGBUS).
+  std::optional<FaultOutcome> giant_fault(Process& p, Vma& v, uint64_t va, bool write, unsigned core, Cost& c);
+  // True if [start, end) cuts through a 1 GiB hugetlb page (such calls fail with EINVAL).
+  bool splits_hugetlb(const AddressSpace& mm, uint64_t start, uint64_t end) const;
   bool cow_mapping(const Vma& v) const { return !v.shared && (v.prot & trace::kProtWrite); }
 
   KernelParams params_;

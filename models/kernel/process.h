@@ -24,6 +24,7 @@ struct AddressSpace {
 enum class FaultOutcome : uint8_t {
   kAnonZeroFill, kZeroPageMap, kZeroPageCow, kCowCopy, kCowReuse, kSharedMap,
   kThpZeroFill, kThpZeroPageMap, kThpReuse, kThpCopy,
+  kHugetlbFill, kHugetlbReuse, kHugetlbCopy,
   kCount
 };
 const char* fault_outcome_name(FaultOutcome o);
@@ -31,7 +32,7 @@ const char* fault_outcome_description(FaultOutcome o);
 
 struct SmapsRollup {
   uint64_t rss = 0, pss_bytes_x4096 = 0, shared_clean = 0, shared_dirty = 0, private_clean = 0, private_dirty = 0,
-           referenced = 0, anonymous = 0, anon_huge = 0;  // bytes; Pss kept scaled by 4096 for exact division
+           referenced = 0, anonymous = 0, anon_huge = 0, shared_hugetlb = 0, private_hugetlb = 0;  // bytes; Pss kept scaled by 4096 for exact division
 };
 
 enum class TaskState : uint8_t { kRunnable, kRunning, kBlocked, kExited };

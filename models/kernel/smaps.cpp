@@ -11,6 +11,7 @@ namespace cowsim {
 struct Kernel::VmaStats {
   uint64_t rss = 0, pss = 0, pss_dirty = 0, shared_clean = 0, shared_dirty = 0, private_clean = 0,
            private_dirty = 0, referenced = 0, anonymous = 0, anon_huge = 0;  // pss scaled by 2^12
+  uint64_t shared_hugetlb = 0, private_hugetlb = 0;
 };
 
 namespace {
@@ -38,6 +39,10 @@ Kernel::VmaStats Kernel::account(const AddressSpace& mm, const Vma& v) const {
     Pte pte = Pte::from_raw(e);
     Pfn pfn = pte.pfn();
     if (pfn == frames_.zero_page() || pfn == frames_.huge_zero_page()) return;
+    if (level == 3) {  // hugetlb pages count apart from Rss, as smaps_hugetlb_range does
+      (frames_.info(pfn).mapcount >= 2 ? s.shared_hugetlb : s.private_hugetlb) += kGiantPageSize;
+      return;
+    }
     if (level == 2) {
       const FrameInfo& head = frames_.info(pfn);
       for (uint64_t i = 0; i < 512; ++i) page(Pfn{pfn.value + i}, head, pte.dirty, pte.accessed);
@@ -63,6 +68,8 @@ SmapsRollup Kernel::rollup(const Process& p) const {
     r.referenced += s.referenced;
     r.anonymous += s.anonymous;
     r.anon_huge += s.anon_huge;
+    r.shared_hugetlb += s.shared_hugetlb;
+    r.private_hugetlb += s.private_hugetlb;
   }
   return r;
 }
@@ -92,8 +99,8 @@ std::string Kernel::smaps(const Process& p, const trace::NameTable& names) const
       out.append(line, n);
     };
     field("Size:", v.size());
-    field("KernelPageSize:", kPageSize);
-    field("MMUPageSize:", kPageSize);
+    field("KernelPageSize:", v.hugetlb ? kGiantPageSize : kPageSize);
+    field("MMUPageSize:", v.hugetlb ? kGiantPageSize : kPageSize);
     field("Rss:", s.rss);
     field("Pss:", s.pss >> kPssShift);
     field("Pss_Dirty:", s.pss_dirty >> kPssShift);
@@ -108,8 +115,8 @@ std::string Kernel::smaps(const Process& p, const trace::NameTable& names) const
     field("AnonHugePages:", s.anon_huge);
     field("ShmemPmdMapped:", 0);
     field("FilePmdMapped:", 0);
-    field("Shared_Hugetlb:", 0);
-    field("Private_Hugetlb:", 0);
+    field("Shared_Hugetlb:", s.shared_hugetlb);
+    field("Private_Hugetlb:", s.private_hugetlb);
     field("Swap:", 0);
     field("SwapPss:", 0);
     field("Locked:", 0);
@@ -131,6 +138,7 @@ std::string Kernel::smaps(const Process& p, const trace::NameTable& names) const
     flag(!v.shared && (v.prot & trace::kProtWrite), "ac");
     flag(v.hugepage, "hg");
     flag(v.nohugepage, "nh");
+    flag(v.hugetlb, "ht");
     out += flags + " \n";
   }
   return out;
@@ -172,6 +180,7 @@ void Kernel::report(StatSink& s) const {
     s.counter("cycles", r.cycles, "cycles", "Latency of the fork system call");
     s.counter("ptes_copied", r.ptes_copied, "PTEs", "4 KiB page-table entries copied");
     s.counter("pmds_copied", r.pmds_copied, "PMDs", "Huge PMDs copied");
+    s.counter("puds_copied", r.puds_copied, "PUDs", "1 GiB hugetlb entries copied");
     s.counter("pt_pages", r.pt_pages, "pages", "Page-table pages allocated for the child (deposits included)");
     s.counter("vmas_copied", r.vmas_copied, "VMAs", "VMAs duplicated into the child");
     s.counter("vmas_skipped", r.vmas_skipped, "VMAs", "VMAs left out (MADV_DONTFORK)");

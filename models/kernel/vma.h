@@ -20,6 +20,7 @@ struct Vma {
   bool hugepage = false;        // VM_HUGEPAGE
   bool nohugepage = false;      // VM_NOHUGEPAGE
   bool anon_vma = false;        // has (ever had) anonymous pages: fork copies its page tables
+  bool hugetlb = false;         // 1 GiB hugetlb pages (MAP_HUGETLB | MAP_HUGE_1GB)
 
   bool anonymous() const { return file == UINT32_MAX; }
   uint64_t size() const { return end - start; }
@@ -28,7 +29,7 @@ struct Vma {
   bool same_attributes(const Vma& o) const {
     return prot == o.prot && shared == o.shared && file == o.file && object == o.object && dontcopy == o.dontcopy &&
            wipeonfork == o.wipeonfork && hugepage == o.hugepage && nohugepage == o.nohugepage &&
-           anon_vma == o.anon_vma;
+           anon_vma == o.anon_vma && hugetlb == o.hugetlb;
   }
 };
 

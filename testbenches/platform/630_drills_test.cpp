@@ -3,6 +3,7 @@
 // 4 GiB = 1,048,576 pages of 4 KiB = 2048 huge pages of 2 MiB.
 #include <gtest/gtest.h>
 
+#include "platform/sim_config.h"
 #include "testbenches/platform/run_helpers.h"
 
 namespace cowsim::test {
@@ -125,6 +126,39 @@ TEST_F(ForkCost, PublishedRangesAndShapeHold) {
   double us = at(stats_, "kernel.faults.cow_copy.latency.p50") / 3e3;
   EXPECT_GE(us, 1.5);
   EXPECT_LE(us, 5.0);
+}
+
+}  // namespace
+}  // namespace cowsim::test
+
+namespace cowsim::test {
+namespace {
+
+TEST(Hugetlb, GiantPagesAreSharedAfterForkAndCopiedWholeOnWrite) {
+  RunResult r = run_text(R"(cowsim-trace 1
+1 mmap 0x7f0000000000 2G rw private,anon,huge1g
+1 w 0x7f0000000000 +2G /1G
+1 fork 2
+2 w 0x7f0000000000
+2 snapshot child-wrote
+2 exit
+1 wait 2
+1 w 0x7f0000000000 +2G /1G
+1 munmap 0x7f0000000000 1M
+1 exit
+)");
+  const auto& s = r.stats;
+  EXPECT_EQ(at(s, "processes.1.faults.hugetlb_fill"), 2u);  // one fault per 1 GiB page
+  EXPECT_EQ(at(s, "kernel.forks.0.puds_copied"), 2u);
+  EXPECT_EQ(at(s, "processes.2.faults.hugetlb_copy"), 1u);
+  EXPECT_EQ(at(s, "processes.2.faults.bytes_copied"), uint64_t{1} << 30);
+  EXPECT_EQ(at(s, "processes.1.faults.hugetlb_reuse"), 2u);  // after the child exits
+  EXPECT_EQ(at(s, "processes.2.smaps_rollup.Private_Hugetlb"), 1u << 20);  // kB: its copy
+  EXPECT_EQ(at(s, "processes.2.smaps_rollup.Shared_Hugetlb"), 1u << 20);   // still shared
+  EXPECT_EQ(at(s, "processes.2.smaps_rollup.Rss"), 0u);  // hugetlb pages are not in Rss
+  EXPECT_EQ(at(s, "processes.1.syscall_errors"), 1u);   // munmap inside a 1 GiB page: EINVAL
+  // A 1 GiB page costs its 262144 small-page zeroings.
+  EXPECT_GE(at(s, "kernel.faults.hugetlb_fill.latency.p50"), 262144u * load_config({}).kernel.cost.page_zero);
 }
 
 }  // namespace

@@ -122,7 +122,8 @@ TEST_F(BinaryError, SemanticRulesAreTheTextOnes) {
   expect_error(start().slot(0x21, 0, 4097, 1, 0x1000).end(), 16, {"access size must be", "got 4097"});
   expect_error(start().slot(0x50, 0, 0, 1, 4096).end(), 16, {"cpu core must be 0..4095", "got 4096"});
   expect_error(start().slot(0x12, 2, 0, 1, 0x1000).slot2(4096, 0).end(), 16, {"prot must be", "0x2"});
-  expect_error(start().slot(0x10, 3, 4, 1, 0x1000).slot2(4096, UINT64_MAX).end(), 16, {"unknown mmap flags 0x4"});
+  expect_error(start().slot(0x10, 3, 8, 1, 0x1000).slot2(4096, UINT64_MAX).end(), 16, {"unknown mmap flags 0x8"});
+  expect_error(start().slot(0x10, 3, 6, 1, 0x1000).slot2(4096, UINT64_MAX).end(), 16, {"huge1g needs an anonymous mapping"});
   expect_error(start().slot(0x10, 3, 2, 1, 0x1000).slot2(4096, UINT64_MAX).end(), 16, {"a file mapping needs a file name"});
   expect_error(start().str(0, "f").slot(0x10, 3, 0, 1, 0x1000).slot2(4096, 0).end(), 48, {"a file mapping needs a file name"});
   expect_error(start().slot(0x13, 7, 0, 1, 0x1000).slot2(4096, 0).end(), 16, {"unknown madvise advice code 0x7"});

@@ -129,6 +129,7 @@ TEST_F(TextError, BadProtFlagsAdvice) {
   expect_error("1 mmap 0x1000 4K rw private\n", 2, {"bad mmap flags", "'private'"});
   expect_error("1 mmap 0x1000 4K rw anon,private\n", 2, {"bad mmap flags", "'anon,private'"});
   expect_error("1 mmap 0x1000 4K rw private,file\n", 2, {"bad mmap flags", "'private,file'"});
+  expect_error("1 mmap 0x1000 4K rw private,huge1g\n", 2, {"bad mmap flags", "'private,huge1g'"});
   expect_error("1 madvise 0x1000 4K willneed\n", 2, {"unknown madvise advice", "'willneed'"});
 }
 

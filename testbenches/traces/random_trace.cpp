@@ -65,6 +65,7 @@ struct Gen {
         r.prot = prot();
         r.flags = static_cast<uint8_t>(below(4));
         if (r.flags & kMapFile) r.name = name();
+        else if (below(4) == 0) r.flags |= kMapHuge1G;
         break;
       case Op::kMunmap:
         extent(r);
@@ -185,7 +186,7 @@ std::string random_spelling(std::mt19937_64& rng, const std::vector<Record>& rec
         if (r.op == Op::kMadvise) add(kAdvice[static_cast<int>(r.advice)]);
         if (r.op == Op::kMmap)
           add(std::string(r.flags & kMapShared ? "shared," : "private,") +
-              (r.flags & kMapFile ? "file=" + names[r.name] : "anon"));
+              (r.flags & kMapFile ? "file=" + names[r.name] : (r.flags & kMapHuge1G) ? "anon,huge1g" : "anon"));
         break;
       case Op::kRead:
       case Op::kWrite:

@@ -1,0 +1,122 @@
+// StatSink (stats.json nesting and the gem5-style stats.txt lines) and LatencyHistogram
+// percentiles.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "models/common/histogram.h"
+#include "models/common/stats.h"
+
+namespace cowsim {
+namespace {
+
+TEST(StatSink, ScopesNestJsonAndPrefixText) {
+  StatSink s;
+  {
+    StatSink::Scope cores(s, "cores");
+    StatSink::Scope c0(s, "0");
+    s.counter("hits", 42, "lookups", "Lookups that hit");
+  }
+  s.value("ratio", 0.125, "", "A ratio");
+  s.text("name", "cowsim", "The name");
+  // Numeric scope names stay object keys (not array indices).
+  EXPECT_EQ(s.json()["cores"]["0"]["hits"], 42);
+  EXPECT_TRUE(s.json()["cores"].is_object());
+  EXPECT_DOUBLE_EQ(s.json()["ratio"].get<double>(), 0.125);
+  EXPECT_EQ(s.json()["name"], "cowsim");
+  // One line per statistic: path value # description (unit); no unit, no parentheses.
+  EXPECT_EQ(s.text(),
+            "cores.0.hits 42 # Lookups that hit (lookups)\n"
+            "ratio 0.125 # A ratio\n"
+            "name cowsim # The name\n");
+}
+
+TEST(StatSink, HistogramWritesSixStatistics) {
+  LatencyHistogram h;
+  for (uint64_t v = 1; v <= 10; ++v) h.add(v);
+  StatSink s;
+  s.histogram("lat", h, "cycles", "Walk latency");
+  const auto& j = s.json()["lat"];
+  EXPECT_EQ(j["count"], 10);
+  EXPECT_DOUBLE_EQ(j["mean"].get<double>(), 5.5);  // (1 + ... + 10) / 10 = 55 / 10
+  EXPECT_EQ(j["p50"], 5);                         // 5 of 10 samples are <= 5
+  EXPECT_EQ(j["p90"], 9);
+  EXPECT_EQ(j["p99"], 10);                        // ceil(9.9) = 10th sample
+  EXPECT_EQ(j["max"], 10);
+  EXPECT_NE(s.text().find("lat.p90 9 # Walk latency: 90th percentile (cycles)\n"), std::string::npos);
+}
+
+TEST(LatencyHistogram, EmptyIsAllZero) {
+  LatencyHistogram h;
+  EXPECT_EQ(h.count(), 0u);
+  EXPECT_EQ(h.percentile(0.5), 0u);
+  EXPECT_EQ(h.max(), 0u);
+  EXPECT_EQ(h.min(), 0u);
+  EXPECT_EQ(h.mean(), 0.0);
+}
+
+TEST(LatencyHistogram, ExactPercentilesOfOneToHundred) {
+  LatencyHistogram h;
+  for (uint64_t v = 100; v >= 1; --v) h.add(v);  // order must not matter
+  // Below 1024 every integer has its own bin, so the q-quantile is the ceil(q * 100)-th value.
+  EXPECT_EQ(h.percentile(0.50), 50u);
+  EXPECT_EQ(h.percentile(0.90), 90u);
+  EXPECT_EQ(h.percentile(0.99), 99u);
+  EXPECT_EQ(h.percentile(1.0), 100u);
+  EXPECT_EQ(h.percentile(0.0), 1u);  // at least the first sample
+  EXPECT_EQ(h.max(), 100u);
+  EXPECT_EQ(h.min(), 1u);
+  EXPECT_DOUBLE_EQ(h.mean(), 50.5);  // 5050 / 100
+}
+
+TEST(LatencyHistogram, RepeatedValuesAndZero) {
+  LatencyHistogram h;
+  for (int i = 0; i < 9; ++i) h.add(0);
+  h.add(1023);
+  EXPECT_EQ(h.percentile(0.9), 0u);    // 9 of 10 samples are 0
+  EXPECT_EQ(h.percentile(0.91), 1023u);  // ceil(9.1) = 10th sample
+  EXPECT_EQ(h.max(), 1023u);
+}
+
+TEST(LatencyHistogram, LargeValuesWithinTwoPercent) {
+  LatencyHistogram h;
+  h.add(1000);
+  h.add(5000);
+  h.add(1000000);
+  // p50 is the 2nd sample (5000), p99 the 3rd (1e6); above 1024 the bins are 1/64 of an
+  // octave wide, so a reported percentile is a bin's lower edge: at most the value, and
+  // within 1/64 < 2% below it.
+  uint64_t p50 = h.percentile(0.5), p99 = h.percentile(0.99);
+  EXPECT_LE(p50, 5000u);
+  EXPECT_GE(p50, 4900u);
+  EXPECT_LE(p99, 1000000u);
+  EXPECT_GE(p99, 980000u);
+  EXPECT_EQ(h.percentile(0.01), 1000u);  // exact region
+  EXPECT_EQ(h.max(), 1000000u);
+}
+
+TEST(LatencyHistogram, EveryValueInRangeWithinTwoPercent) {
+  // Sweep a geometric range: a single-sample histogram answers with the value itself (the
+  // result is clamped to [min, max]), a two-sample one with the lower sample's bin edge.
+  for (double x = 1100; x < 1e12; x *= 1.37) {
+    uint64_t v = static_cast<uint64_t>(x);
+    LatencyHistogram h;
+    h.add(v);
+    h.add(v * 4);
+    uint64_t p = h.percentile(0.5);  // 1st of 2 samples
+    ASSERT_LE(p, v) << v;
+    ASSERT_GE(static_cast<double>(p), 0.98 * static_cast<double>(v)) << v;
+  }
+}
+
+TEST(LatencyHistogram, BeyondTheLastBinReportsTheMaximum) {
+  LatencyHistogram h;
+  uint64_t huge = uint64_t{1} << 50;  // past the last bin edge (2^44): the overflow bin
+  h.add(10);
+  h.add(huge);
+  EXPECT_EQ(h.percentile(1.0), huge);
+  EXPECT_EQ(h.percentile(0.5), 10u);
+}
+
+}  // namespace
+}  // namespace cowsim
