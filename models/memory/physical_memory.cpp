@@ -27,9 +27,11 @@ PhysicalMemory::TablePage& PhysicalMemory::attach_table(Pfn pfn) {
 }
 
 void PhysicalMemory::detach_table(Pfn pfn) {
-  auto& chunk = index_.at(pfn.value >> kChunkShift);
+  // slot_of() first: a frame in an index chunk that was never created has no chunk to
+  // dereference (it holds no table either).
+  if (slot_of(pfn) == kNoSlot) throw std::logic_error("detach_table: frame holds no table");
+  auto& chunk = index_[pfn.value >> kChunkShift];
   uint32_t& slot = (*chunk)[pfn.value & ((1u << kChunkShift) - 1)];
-  if (slot == kNoSlot) throw std::logic_error("detach_table: frame holds no table");
   free_slots_.push_back(slot);
   slot = kNoSlot;
 }

@@ -43,7 +43,8 @@ class PhysicalMemory {
     (*pages_[s])[(pa.value >> 3) & 511] = v;
     return true;
   }
-  size_t tables_in_use() const { return pages_.size() - free_slots_.size(); }
+  // Slot 0 of pages_ is the never-used "none" slot, not a table: it is not counted.
+  size_t tables_in_use() const { return pages_.size() - 1 - free_slots_.size(); }
 
  private:
   static constexpr uint32_t kNoSlot = 0;  // slot 0 is never used, so zeroed chunks mean "none"
