@@ -35,7 +35,9 @@ void add_unsigned(std::vector<ParamInfo>& params, std::string path, T& v, const 
   params.push_back({path, "integer", unit, desc, json(v), range, [&v] { return json(v); },
                     [&v, path, min, max, range](const json& j) {
                       uint64_t x = 0;
-                      if (j.is_number_unsigned()) {
+                      // A non-negative integer may be stored signed (json built in code holds
+                      // `32` as an int): it is as valid as the unsigned one a parser makes.
+                      if (j.is_number_unsigned() || (j.is_number_integer() && j.get<int64_t>() >= 0)) {
                         x = j.get<uint64_t>();
                       } else if (j.is_string()) {
                         if (!parse_size(j.get<std::string>(), x)) bad_value(path, j, "an integer in " + range);
