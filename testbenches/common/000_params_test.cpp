@@ -132,6 +132,17 @@ TEST_F(Params, ApplyNestedObject) {
   EXPECT_EQ(cfg.mode, "slow");
 }
 
+TEST_F(Params, IntegersParsedOrBuiltInCodeAreTheSame) {
+  // A parser stores 16 as unsigned; json built in code stores it as a signed int. Both are
+  // the integer 16; only a negative one is invalid.
+  reg.apply(nlohmann::json::parse(R"({"tlb": {"entries": 16}})"), "text");
+  EXPECT_EQ(cfg.entries, 16u);
+  reg.apply({{"tlb", {{"entries", int64_t{24}}}}}, "code");
+  EXPECT_EQ(cfg.entries, 24u);
+  EXPECT_NE(error_of(nlohmann::json::parse(R"({"tlb": {"entries": -16}})")).find("invalid value -16"), std::string::npos);
+  EXPECT_EQ(cfg.entries, 24u);
+}
+
 TEST_F(Params, UnknownKeyNamesTheValidKeys) {
   EXPECT_EQ(error_of({{"tlb", {{"entires", 32}}}}),
             "cfg.json: unknown parameter 'tlb.entires' (valid keys in 'tlb': entries, ways, policy)");
