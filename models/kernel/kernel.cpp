@@ -46,6 +46,9 @@ namespace {
 constexpr uint64_t kMmapMinAddr = 65536;  // Linux's default vm.mmap_min_addr
 // Linux flushes ranges of more than this many pages with a full flush (tlb_single_page_flush_ceiling).
 constexpr uint64_t kFlushCeiling = 33;
+// Linux's fault_around_bytes default (64 KiB): pages a read fault on a file or shared mapping
+// maps around the faulting one when they are already in the page cache.
+constexpr uint64_t kFaultAroundPages = 16;
 
 std::string hex(uint64_t v) {
   char b[32];
@@ -388,7 +391,29 @@ FaultResult Kernel::handle_fault(Process& p, const Fault& f, unsigned core) {
         ref_page(cached);
         uint64_t w = vma->shared ? writable : 0;
         *slot = frame_address(cached).value | user_rw | w | (write ? pte_bits::kAccessed | pte_bits::kDirty : 0);
+        // A write fault on a shared mapping dirties the page itself (fault_dirty_shared_page),
+        // so every process mapping it counts it dirty in smaps, not only the writer's PTE.
+        if (write) frames_.info(cached).flags |= frame_flags::kDirty;
         c.add(Step::kPteUpdate, cost_.pte_update);
+        // Fault-around (do_read_fault -> do_fault_around): a read fault also maps the other pages
+        // of the surrounding 64 KiB (fault_around_bytes) that are already in the page cache,
+        // within the VMA and the page table; they cost this process no faults later.
+        if (!write) {
+          uint64_t idx = (va >> kPageShift) & 511, vma_off = (va - vma->start) >> kPageShift;
+          uint64_t from = std::max(idx & ~(kFaultAroundPages - 1), idx - std::min(idx, vma_off));
+          uint64_t to = std::min({from + kFaultAroundPages, uint64_t{512}, idx + (vma->size() >> kPageShift) - vma_off});
+          uint64_t table_base = va & ~(kHugePageSize - 1);
+          for (uint64_t i = from; i < to; ++i) {
+            uint64_t a = table_base + (i << kPageShift);
+            uint64_t* s = i == idx ? nullptr : tables_.leaf(mm.root, VirtAddr{a}, false);
+            if (!s || *s) continue;  // only empty entries
+            auto it = page_cache_.find(cache_key(*vma, a));
+            if (it == page_cache_.end()) continue;  // fault-around never allocates
+            ref_page(it->second);
+            *s = frame_address(it->second).value | user_rw | w | pte_bits::kAccessed;  // x86 prefaults young
+            c.add(Step::kPteUpdate, cost_.pte_update);
+          }
+        }
         outcome = FaultOutcome::kSharedMap;
       } else {  // first write to a private file page: copy it out of the page cache
         auto pfn = new_anon_page(false);
@@ -404,6 +429,7 @@ FaultResult Kernel::handle_fault(Process& p, const Fault& f, unsigned core) {
     Pfn pfn = old.pfn();
     if (vma->shared) {  // write-enable a shared page (e.g. after mprotect added PROT_WRITE)
       *slot |= pte_bits::kWritable | pte_bits::kDirty | pte_bits::kAccessed;
+      frames_.info(pfn).flags |= frame_flags::kDirty;  // wp_page_shared: fault_dirty_shared_page
       c.add(Step::kPteUpdate, cost_.pte_update);
       outcome = FaultOutcome::kSharedMap;
     } else if (pfn != frames_.zero_page() && exclusive_to(mm, pfn, va)) {
