@@ -85,7 +85,10 @@ std::string Kernel::smaps(const Process& p, const trace::NameTable& names) const
     int n = std::snprintf(line, sizeof line, "%08llx-%08llx %c%c%c%c %08llx %s %lu ", (unsigned long long)v.start,
                           (unsigned long long)v.end, (v.prot & trace::kProtRead) ? 'r' : '-',
                           (v.prot & trace::kProtWrite) ? 'w' : '-', (v.prot & trace::kProtExec) ? 'x' : '-',
-                          v.shared ? 's' : 'p', (unsigned long long)(v.pgoff << kPageShift),
+                          v.shared ? 's' : 'p',
+                          // show_map_vma() prints the offset of file-backed VMAs only: private
+                          // anonymous memory shows 0 even after a split moved its vm_pgoff.
+                          (unsigned long long)(v.anonymous() && !v.shared && !v.hugetlb ? 0 : v.pgoff << kPageShift),
                           v.anonymous() && !v.shared ? "00:00" : "00:01", inode);
     std::string header(line, n);
     if (!name.empty()) {  // seq_pad(): pad to column 72, then one more space, then the name
@@ -133,12 +136,14 @@ std::string Kernel::smaps(const Process& p, const trace::NameTable& names) const
     flag(true, "mw");
     flag(true, "me");
     flag(v.shared, "ms");
+    // In VM_* bit order, as show_smap_vma_flags() prints them: dc(17) ac(20) ht(22) wf(25)
+    // hg(29) nh(30).
     flag(v.dontcopy, "dc");
-    flag(v.wipeonfork, "wf");
     flag(!v.shared && (v.prot & trace::kProtWrite), "ac");
+    flag(v.hugetlb, "ht");
+    flag(v.wipeonfork, "wf");
     flag(v.hugepage, "hg");
     flag(v.nohugepage, "nh");
-    flag(v.hugetlb, "ht");
     out += flags + " \n";
   }
   return out;
