@@ -22,8 +22,7 @@ void SimConfig::declare(ParamRegistry& r) {
   }
   {
     ParamRegistry::Scope s(r, "tlb");
-    ParamRegistry::Scope l(r, "l1d");
-    l1d.declare(r);
+    tlb.declare(r);
   }
   {
     ParamRegistry::Scope s(r, "walker");

@@ -22,7 +22,7 @@ struct SimConfig {
   uint64_t seed = 1;
   uint64_t quantum = 10000;
   CoreParams core;
-  TlbParams l1d;
+  TlbHierarchyParams tlb;
   WalkerParams walker;
   MemoryParams memory;
   KernelParams kernel;

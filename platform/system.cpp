@@ -13,14 +13,14 @@ System::System(sc_core::sc_module_name name, const SimConfig& cfg, trace::NameTa
     : sc_module(name),
       cycle_(cycle_time(cfg.core.frequency_mhz)),
       phys_(cfg.memory),
-      kernel_(cfg.kernel, phys_, cfg.walker.levels, cfg.cores, strict),
+      kernel_(cfg.kernel, phys_, cfg.walker.levels, cfg.cores, strict, cfg.tlb.pcid),
       memory_("memory", phys_, cycle_),
       kernel_module_("kernel", kernel_, names, cycle_) {
   for (unsigned i = 0; i < cfg.cores; ++i) {
     std::string n = std::to_string(i);
     cores_.push_back(std::make_unique<Core>(("core" + n).c_str(), i, cfg.core, cfg.quantum, cfg.kernel.timeslice,
                                             cycle_, streams));
-    tlbs_.push_back(std::make_unique<TlbModule>(("tlb" + n).c_str(), cfg.l1d, cfg.seed + i));
+    tlbs_.push_back(std::make_unique<TlbModule>(("tlb" + n).c_str(), cfg.tlb, cfg.seed + 64 * i));
     walkers_.push_back(std::make_unique<WalkerModule>(("walker" + n).c_str(), cfg.walker, cycle_));
   }
   for (unsigned i = 0; i < cfg.cores; ++i) {

@@ -58,9 +58,9 @@ std::string hex(uint64_t v) {
 uint64_t page_up(uint64_t v) { return (v + kPageSize - 1) & ~(kPageSize - 1); }
 }  // namespace
 
-Kernel::Kernel(const KernelParams& p, PhysicalMemory& mem, unsigned levels, unsigned cores, bool strict)
+Kernel::Kernel(const KernelParams& p, PhysicalMemory& mem, unsigned levels, unsigned cores, bool strict, bool pcid)
     : params_(p), cost_(params_.cost), mem_(mem), frames_(mem.frame_count()), tables_(mem_, frames_, levels),
-      levels_(levels), strict_(strict), cores_(cores) {}
+      levels_(levels), strict_(strict), pcid_(pcid), cores_(cores) {}
 
 // ---------------------------------------------------------------- processes and scheduling
 
@@ -82,6 +82,10 @@ std::shared_ptr<AddressSpace> Kernel::new_mm() {
   auto mm = std::make_shared<AddressSpace>();
   mm->root = *root;
   mm->id = next_mm_id_++;
+  // PCIDs are recycled after 4095 address spaces: stale entries of the old owner must go.
+  if (pcid_ && mm->id > 4095)
+    for (auto& c : cores_)
+      if (c.tlb) c.tlb->flush_pcid(pcid_of(*mm));
   return mm;
 }
 
@@ -132,8 +136,10 @@ void Kernel::yield(Process& p) { enqueue(p); }
 Cycles Kernel::switch_to(unsigned core, Process& p) {
   CoreState& c = cores_[core];
   if (c.mm == p.mm->id) return Cycles{0};
-  c.mm = p.mm->id;  // no PCIDs: loading another CR3 flushes the TLB
-  if (c.tlb) c.tlb->flush_all();
+  c.mm = p.mm->id;
+  if (c.tlb) c.tlb->set_pcid(pcid_of(*p.mm));
+  if (pcid_) return Cycles{cost_.context_switch};  // other contexts' entries stay, tagged
+  if (c.tlb) c.tlb->flush_all();                   // no PCIDs: loading CR3 flushes the TLB
   return Cycles{cost_.context_switch + cost_.full_flush};
 }
 
@@ -153,12 +159,21 @@ bool Kernel::any_alive() const {
 void Kernel::flush_range(const AddressSpace& mm, uint64_t start, uint64_t end, unsigned core, Cost& c) {
   uint64_t pages = (end - start) >> kPageShift;
   bool full = pages > kFlushCeiling;
+  uint16_t pcid = pcid_of(mm);
   for (unsigned i = 0; i < cores_.size(); ++i) {
-    if (cores_[i].mm != mm.id || !cores_[i].tlb) continue;
-    if (full) cores_[i].tlb->flush_all();
-    else
-      for (uint64_t a = start; a < end; a += kPageSize) cores_[i].tlb->invalidate_page(VirtAddr{a}.vpn());
-    if (i != core) {
+    if (!cores_[i].tlb) continue;
+    bool running = cores_[i].mm == mm.id;
+    // With PCIDs, a core that ran the mm earlier may still hold its tagged entries. Linux
+    // flushes those when the core next switches to the mm (tlb_gen); here they go at once, at
+    // no cost, since no IPI is sent for them.
+    if (!running && !pcid_) continue;
+    if (full) {
+      if (pcid_) cores_[i].tlb->flush_pcid(pcid);
+      else cores_[i].tlb->flush_all();
+    } else {
+      for (uint64_t a = start; a < end; a += kPageSize) cores_[i].tlb->invalidate_page(pcid, VirtAddr{a});
+    }
+    if (running && i != core) {
       c.add(Step::kIpi, cost_.ipi);
       cores_[i].interrupt_cycles += cost_.ipi_handler;  // the target core pays too
       ++ipis_;
@@ -724,7 +739,10 @@ Cycles Kernel::exec(Process& p, unsigned core) {
     if (parent && parent->blocked_on == BlockReason::kVforkChild && parent->block_arg == p.pid) wake(*parent);
   }
   cores_[core].mm = p.mm->id;
-  if (cores_[core].tlb) cores_[core].tlb->flush_all();
+  if (cores_[core].tlb) {
+    cores_[core].tlb->set_pcid(pcid_of(*p.mm));
+    if (!pcid_) cores_[core].tlb->flush_all();
+  }
   c.add(Step::kFlush, cost_.full_flush);
   return c.total();
 }

@@ -28,8 +28,10 @@ namespace cowsim {
 class TlbControl {
  public:
   virtual ~TlbControl() = default;
-  virtual void invalidate_page(Vpn vpn) = 0;
-  virtual void flush_all() = 0;
+  virtual void invalidate_page(uint16_t pcid, VirtAddr va) = 0;  // INVLPG / INVPCID address
+  virtual void flush_pcid(uint16_t pcid) = 0;                     // INVPCID single context
+  virtual void flush_all() = 0;                                   // CR3 write without PCID
+  virtual void set_pcid(uint16_t pcid) = 0;                       // CR3 write: the running context
 };
 
 struct FaultResult {
@@ -50,7 +52,7 @@ struct ForkRecord {
 
 class Kernel {
  public:
-  Kernel(const KernelParams& p, PhysicalMemory& mem, unsigned levels, unsigned cores, bool strict);
+  Kernel(const KernelParams& p, PhysicalMemory& mem, unsigned levels, unsigned cores, bool strict, bool pcid = false);
 
   void attach_core(unsigned core, TlbControl* tlb) { cores_.at(core).tlb = tlb; }
   // Called when a process becomes runnable on `core` (the SystemC wrapper wakes the core).
@@ -153,6 +155,8 @@ class Kernel {
   PageTables tables_;
   unsigned levels_;
   bool strict_;
+  bool pcid_;  // TLB entries are tagged with a PCID per address space; switches do not flush
+  uint16_t pcid_of(const AddressSpace& mm) const { return pcid_ ? uint16_t(1 + (mm.id - 1) % 4095) : 0; }
   std::vector<CoreState> cores_;
   std::function<void(unsigned)> wakeup_;
   std::vector<std::unique_ptr<Process>> procs_;

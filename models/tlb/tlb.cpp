@@ -4,8 +4,8 @@
 
 namespace cowsim {
 
-Tlb::Tlb(std::string name, const TlbParams& p, uint64_t seed)
-    : name_(std::move(name)), ways_(p.ways), latency_(p.latency) {
+Tlb::Tlb(std::string name, const TlbBankParams& p, uint64_t seed)
+    : name_(std::move(name)), sizes_(size_set_mask(p.sizes)), ways_(p.ways), latency_(p.latency) {
   if (p.ways == 0 || p.entries % p.ways != 0)
     throw InputError("tlb." + name_ + ": entries (" + std::to_string(p.entries) + ") must be a multiple of ways (" +
                      std::to_string(p.ways) + ")");
@@ -17,9 +17,10 @@ Tlb::Tlb(std::string name, const TlbParams& p, uint64_t seed)
   policy_ = make_replacement(p.policy, sets_, ways_, seed);
 }
 
-void Tlb::fill(Vpn vpn, uint16_t pcid, const Translation& t) {
-  uint32_t set = set_of(vpn);
-  uint64_t tag = tag_of(vpn, pcid);
+void Tlb::fill(VirtAddr va, PageSize size, uint16_t pcid, const Translation& t) {
+  uint64_t vpn = va.value >> page_shift(size);
+  uint32_t set = static_cast<uint32_t>(vpn & set_mask_);
+  uint64_t tag = tag_of(vpn, size, pcid);
   TlbEntry* e = &entries_[size_t{set} * ways_];
   uint32_t way = ways_;
   for (uint32_t w = 0; w < ways_ && way == ways_; ++w)
@@ -30,19 +31,32 @@ void Tlb::fill(Vpn vpn, uint16_t pcid, const Translation& t) {
     way = policy_->victim(set);
     ++evictions_;
   }
-  e[way] = {tag, t.pfn, t.writable, t.user, t.no_execute, t.dirty, t.global};
+  // The entry keeps the page's first frame, so any address in the page can be translated.
+  Pfn first{t.pfn.value - ((va.value & ((uint64_t{1} << page_shift(size)) - 1)) >> kPageShift)};
+  e[way] = {tag, first, size, t.writable, t.user, t.no_execute, t.dirty, t.global};
   policy_->touch(set, way);
   ++fills_;
 }
 
-void Tlb::invalidate_page(Vpn vpn, uint16_t pcid) {
-  TlbEntry* e = &entries_[size_t{set_of(vpn)} * ways_];
-  uint64_t tag = tag_of(vpn, pcid);
-  for (uint32_t w = 0; w < ways_; ++w)
-    if (e[w].tag == tag) {
-      e[w].tag = TlbEntry::kInvalid;
-      ++invalidations_;
-    }
+void Tlb::invalidate_page(VirtAddr va, uint16_t pcid) {
+  for (unsigned s = 0; s < 3; ++s) {
+    if (!(sizes_ & (1u << s))) continue;
+    PageSize size = static_cast<PageSize>(s);
+    uint64_t vpn = va.value >> page_shift(size);
+    TlbEntry* e = &entries_[size_t(vpn & set_mask_) * ways_];
+    uint64_t tag = tag_of(vpn, size, pcid);
+    for (uint32_t w = 0; w < ways_; ++w)
+      if (e[w].tag == tag) {
+        e[w].tag = TlbEntry::kInvalid;
+        ++invalidations_;
+      }
+  }
+}
+
+void Tlb::flush_pcid(uint16_t pcid) {
+  for (auto& e : entries_)
+    if (e.tag != TlbEntry::kInvalid && (e.tag >> 48) == pcid) e.tag = TlbEntry::kInvalid;
+  ++flushes_;
 }
 
 void Tlb::flush_all() {
@@ -51,12 +65,12 @@ void Tlb::flush_all() {
 }
 
 void Tlb::report(StatSink& s) const {
-  s.counter("hits", hits_, "lookups", "Lookups that hit");
-  s.counter("misses", misses_, "lookups", "Lookups that missed");
-  s.counter("fills", fills_, "entries", "Entries written after a walk");
+  s.counter("hits", hits_, "lookups", "Lookups that hit in this bank");
+  s.counter("misses", misses_, "lookups", "Lookups that missed in this bank");
+  s.counter("fills", fills_, "entries", "Entries written after a walk or a lower-level hit");
   s.counter("evictions", evictions_, "entries", "Valid entries replaced by a fill");
   s.counter("invalidations", invalidations_, "entries", "Entries removed by single-page invalidation");
-  s.counter("flushes", flushes_, "flushes", "Full flushes");
+  s.counter("flushes", flushes_, "flushes", "Full or per-PCID flushes");
 }
 
 }  // namespace cowsim

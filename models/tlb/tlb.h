@@ -1,6 +1,7 @@
-// A set-associative TLB (SystemC-free logic): flat arrays of entries, no allocation after
-// construction. Entries cache the translation and the permission/status bits the hardware
-// caches (writable, user, no-execute, dirty, global), tagged with a PCID.
+// One set-associative TLB bank (SystemC-free logic): flat arrays of entries, no allocation
+// after construction. A bank holds one or more page sizes; entries cache the translation and
+// the permission/status bits the hardware caches (writable, user, no-execute, dirty, global),
+// tagged with a PCID.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "models/common/stats.h"
+#include "models/tlb/page_sizes.h"
 #include "models/tlb/replacement.h"
 #include "models/tlb/tlb_params.h"
 #include "models/walker/walk_result.h"
@@ -16,36 +18,56 @@
 namespace cowsim {
 
 struct TlbEntry {
-  uint64_t tag = kInvalid;  // vpn | pcid << 45; kInvalid when empty
-  Pfn pfn;
+  uint64_t tag = kInvalid;  // vpn at the entry's size | size << 46 | pcid << 48; kInvalid when empty
+  Pfn pfn;                  // first 4 KiB frame of the page
+  PageSize size = PageSize::k4K;
   bool writable = false, user = false, no_execute = false, dirty = false, global = false;
   static constexpr uint64_t kInvalid = UINT64_MAX;
+
+  // The 4 KiB frame holding `va` inside this entry's page.
+  Pfn frame_of(VirtAddr va) const {
+    return Pfn{pfn.value + ((va.value & ((uint64_t{1} << page_shift(size)) - 1)) >> kPageShift)};
+  }
 };
 
 class Tlb {
  public:
-  Tlb(std::string name, const TlbParams& p, uint64_t seed);
+  Tlb(std::string name, const TlbBankParams& p, uint64_t seed);
 
-  // Looks up `vpn` for `pcid`; counts a hit or a miss. Null on a miss.
-  const TlbEntry* lookup(Vpn vpn, uint16_t pcid) {
-    uint32_t set = set_of(vpn);
-    uint64_t tag = tag_of(vpn, pcid);
-    TlbEntry* e = &entries_[size_t{set} * ways_];
-    for (uint32_t w = 0; w < ways_; ++w) {
-      if (e[w].tag == tag) {
+  bool holds(PageSize s) const { return sizes_ & size_bit(s); }
+  // Looks up the page holding `va` for `pcid`, in every size this bank holds; counts a hit
+  // or a miss. Null on a miss.
+  const TlbEntry* lookup(VirtAddr va, uint16_t pcid) {
+    for (unsigned s = 0; s < 3; ++s) {
+      if (!(sizes_ & (1u << s))) continue;
+      if (const TlbEntry* e = probe(va, static_cast<PageSize>(s), pcid)) {
         ++hits_;
-        policy_->touch(set, w);
-        return &e[w];
+        return e;
       }
     }
     ++misses_;
     return nullptr;
   }
-  void fill(Vpn vpn, uint16_t pcid, const Translation& t);
-  // INVLPG: drops the entry for `vpn` (any PCID, as INVLPG does for the current one and globals).
-  void invalidate_page(Vpn vpn, uint16_t pcid);
-  // Full flush (CR3 write without PCID): every entry.
-  void flush_all();
+  const TlbEntry* lookup(Vpn vpn, uint16_t pcid) { return lookup(page_address(vpn), pcid); }
+  // The same without counting a miss (a level counts misses once for all its banks).
+  const TlbEntry* find(VirtAddr va, uint16_t pcid) {
+    for (unsigned s = 0; s < 3; ++s) {
+      if (!(sizes_ & (1u << s))) continue;
+      if (const TlbEntry* e = probe(va, static_cast<PageSize>(s), pcid)) {
+        ++hits_;
+        return e;
+      }
+    }
+    return nullptr;
+  }
+  // Installs a translation of the given size (which this bank must hold).
+  void fill(VirtAddr va, PageSize size, uint16_t pcid, const Translation& t);
+  void fill(Vpn vpn, uint16_t pcid, const Translation& t) { fill(page_address(vpn), PageSize::k4K, pcid, t); }
+  // INVLPG: drops every entry of `pcid` whose page holds `va`, whatever its size.
+  void invalidate_page(VirtAddr va, uint16_t pcid);
+  void invalidate_page(Vpn vpn, uint16_t pcid) { invalidate_page(page_address(vpn), pcid); }
+  void flush_pcid(uint16_t pcid);  // INVPCID single-context: every entry of one PCID
+  void flush_all();                // CR3 write without PCID: every entry
 
   uint32_t latency() const { return latency_; }
   uint64_t hits() const { return hits_; }
@@ -54,10 +76,24 @@ class Tlb {
   void report(StatSink& s) const;
 
  private:
-  uint32_t set_of(Vpn vpn) const { return static_cast<uint32_t>(vpn.value & set_mask_); }
-  static uint64_t tag_of(Vpn vpn, uint16_t pcid) { return vpn.value | (uint64_t{pcid} << 45); }
+  static uint64_t tag_of(uint64_t vpn, PageSize s, uint16_t pcid) {
+    return vpn | (uint64_t{static_cast<uint8_t>(s)} << 46) | (uint64_t{pcid} << 48);
+  }
+  const TlbEntry* probe(VirtAddr va, PageSize s, uint16_t pcid) {
+    uint64_t vpn = va.value >> page_shift(s);
+    uint32_t set = static_cast<uint32_t>(vpn & set_mask_);
+    uint64_t tag = tag_of(vpn, s, pcid);
+    TlbEntry* e = &entries_[size_t{set} * ways_];
+    for (uint32_t w = 0; w < ways_; ++w)
+      if (e[w].tag == tag) {
+        policy_->touch(set, w);
+        return &e[w];
+      }
+    return nullptr;
+  }
 
   std::string name_;
+  uint8_t sizes_;
   uint32_t sets_, ways_, latency_;
   uint64_t set_mask_;
   std::vector<TlbEntry> entries_;

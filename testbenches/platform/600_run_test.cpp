@@ -19,7 +19,8 @@ const char* kTouch1M = R"(cowsim-trace 1
 // 0x7f0000000000 is 2 MiB aligned, so all 256 pages share one page-table page.
 uint64_t touch_1m_cycles(const SimConfig& c) {
   const KernelCosts& k = c.kernel.cost;
-  uint64_t tlb = c.l1d.latency, setup = c.walker.setup_latency, mem = c.memory.latency;
+  // Every TLB miss looks up the L1 DTLB and then the STLB before walking.
+  uint64_t tlb = c.tlb.l1d.latency + c.tlb.stlb.latency, setup = c.walker.setup_latency, mem = c.memory.latency;
   uint64_t switch_in = k.context_switch + k.full_flush;  // the core had no mm loaded
   uint64_t mmap = k.syscall + k.vma_op;
   uint64_t fault = k.exception_entry + k.fault_base + k.page_alloc + k.page_zero + k.pte_update + k.exception_return;
@@ -46,6 +47,7 @@ TEST(Run, Touch1MiBGivesOneZeroFillFaultPerPage) {
   // Every access misses, walks, faults, then misses and walks again.
   EXPECT_EQ(at(s, "cores.0.tlb.l1d.misses"), 512u);
   EXPECT_EQ(at(s, "cores.0.tlb.l1d.hits"), 0u);
+  EXPECT_EQ(at(s, "cores.0.tlb.stlb.misses"), 512u);
   EXPECT_EQ(at(s, "cores.0.walks"), 512u);
   // PTE reads: 1 + 4 for page 0, 4 + 4 for each of the other 255.
   EXPECT_EQ(at(s, "cores.0.walker.pte_reads"), 1u + 4u + 255u * 8u);

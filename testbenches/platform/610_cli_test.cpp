@@ -30,7 +30,8 @@ TEST(Cli, RunWritesStatsConfigAndSmapsAndPrintsASummary) {
   EXPECT_TRUE(found) << "stats.txt lacks `path value # description` for minflt";
   // config.json holds every parameter, defaults resolved.
   auto cfg = nlohmann::json::parse(std::ifstream(out + "/config.json"));
-  EXPECT_EQ(cfg["tlb"]["l1d"]["entries"], 64);
+  EXPECT_EQ(cfg["tlb"]["l1d"]["a"]["entries"], 64);
+  EXPECT_EQ(cfg["tlb"]["stlb"]["a"]["sizes"], "4K+2M");
   EXPECT_EQ(cfg["walker"]["levels"], 4);
   EXPECT_TRUE(cfg["kernel"]["cost"].contains("page_copy"));
 }
@@ -111,13 +112,14 @@ TEST(Cli, RecordAfterExitAndWaitForAStrangerAreRejected) {
 }
 
 TEST(Cli, BadConfigurationNamesTheKeyAndTheChoices) {
-  CliResult a = cli("run --set tlb.l1d.policy=fifo --out " + temp_dir());
+  CliResult a = cli("run --set tlb.l1d.a.policy=fifo --out " + temp_dir());
   EXPECT_EQ(a.code, 2);
   EXPECT_NE(a.err.find("lru|plru|random"), std::string::npos) << a.err;
   CliResult b = cli("run --set tlb.l2.entries=5 --out " + temp_dir());
   EXPECT_EQ(b.code, 2);
   EXPECT_NE(b.err.find("tlb.l2.entries"), std::string::npos) << b.err;
   EXPECT_NE(b.err.find("l1d"), std::string::npos) << b.err;
+  EXPECT_NE(b.err.find("stlb"), std::string::npos) << b.err;
   CliResult c = cli("run --preset nosuch --out " + temp_dir());
   EXPECT_EQ(c.code, 2);
   EXPECT_NE(c.err.find("default"), std::string::npos) << c.err;

@@ -14,9 +14,9 @@ namespace {
 
 TEST(Config, DefaultPresetAppliesAndOverridesWinInOrder) {
   ConfigSources src;
-  src.overrides = {"tlb.l1d.entries=128", "tlb.l1d.entries=256", "memory.size=1G"};
+  src.overrides = {"tlb.l1d.a.entries=128", "tlb.l1d.a.entries=256", "memory.size=1G"};
   SimConfig c = load_config(src);
-  EXPECT_EQ(c.l1d.entries, 256u);
+  EXPECT_EQ(c.tlb.l1d.a.entries, 256u);
   EXPECT_EQ(c.memory.size, uint64_t{1} << 30);
   EXPECT_EQ(c.cores, 2u);  // from the default preset, not the struct default of 1
 }
@@ -25,8 +25,9 @@ TEST(Config, PresetExtendsItsBase) {
   ConfigSources src;
   src.preset = "tiny-tlb";
   SimConfig c = load_config(src);
-  EXPECT_EQ(c.l1d.entries, 8u);
-  EXPECT_EQ(c.l1d.ways, 8u);
+  EXPECT_EQ(c.tlb.l1d.a.entries, 8u);
+  EXPECT_EQ(c.tlb.l1d.a.ways, 8u);
+  EXPECT_EQ(c.tlb.l1d.b.entries, 32u);  // inherited from the code's Skylake-style default
   EXPECT_EQ(c.memory.latency, 20u);  // inherited from default
 }
 
@@ -35,7 +36,7 @@ TEST(Config, FileExtendsAPresetAndUnknownKeysAreErrors) {
   src.file = write_temp(R"({"extends": "tiny-tlb", "walker": {"levels": 5}})", ".json");
   SimConfig c = load_config(src);
   EXPECT_EQ(c.walker.levels, 5u);
-  EXPECT_EQ(c.l1d.entries, 8u);
+  EXPECT_EQ(c.tlb.l1d.a.entries, 8u);
   src.file = write_temp(R"({"walker": {"level": 5}})", ".json");
   try {
     load_config(src);

@@ -1,0 +1,56 @@
+// One TLB level (L1 ITLB, L1 DTLB or STLB): up to three banks, each holding some page sizes,
+// looked up in parallel at the level's latency.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "models/common/stats.h"
+#include "models/tlb/tlb.h"
+
+namespace cowsim {
+
+class TlbLevel {
+ public:
+  TlbLevel(std::string name, const TlbLevelParams& p, uint64_t seed);
+
+  const TlbEntry* lookup(VirtAddr va, uint16_t pcid) {
+    for (auto& b : banks_)
+      if (const TlbEntry* e = b.find(va, pcid)) {
+        ++hits_;
+        return e;
+      }
+    ++misses_;
+    return nullptr;
+  }
+  // Installs a translation in the bank that holds its size; a level without such a bank
+  // stores it as the largest smaller page it holds (splintering, as hardware does).
+  void fill(VirtAddr va, uint16_t pcid, const Translation& t);
+  void invalidate_page(VirtAddr va, uint16_t pcid) {
+    for (auto& b : banks_) b.invalidate_page(va, pcid);
+  }
+  void flush_pcid(uint16_t pcid) {
+    for (auto& b : banks_) b.flush_pcid(pcid);
+  }
+  void flush_all() {
+    for (auto& b : banks_) b.flush_all();
+  }
+  uint32_t latency() const { return latency_; }
+  uint64_t hits() const { return hits_; }
+  uint64_t misses() const { return misses_; }
+  void report(StatSink& s) const;
+
+ private:
+  std::string name_;
+  uint32_t latency_;
+  std::vector<Tlb> banks_;
+  std::vector<std::string> bank_names_;
+  uint64_t hits_ = 0, misses_ = 0, splintered_ = 0;
+};
+
+// The translation an entry gives for `va`.
+inline Translation translation_of(const TlbEntry& e, VirtAddr va) {
+  return Translation{e.frame_of(va), page_shift(e.size), e.writable, e.user, e.no_execute, e.dirty, e.global};
+}
+
+}  // namespace cowsim
