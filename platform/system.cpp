@@ -21,7 +21,7 @@ System::System(sc_core::sc_module_name name, const SimConfig& cfg, trace::NameTa
     cores_.push_back(std::make_unique<Core>(("core" + n).c_str(), i, cfg.core, cfg.quantum, cfg.kernel.timeslice,
                                             cycle_, streams));
     tlbs_.push_back(std::make_unique<TlbModule>(("tlb" + n).c_str(), cfg.tlb, cfg.seed + 64 * i));
-    walkers_.push_back(std::make_unique<WalkerModule>(("walker" + n).c_str(), cfg.walker, cycle_));
+    walkers_.push_back(std::make_unique<WalkerModule>(("walker" + n).c_str(), cfg.walker, cycle_, cfg.seed + 64 * i + 48));
   }
   for (unsigned i = 0; i < cfg.cores; ++i) {
     cores_[i]->mmu.bind(tlbs_[i]->cpu);

@@ -22,7 +22,7 @@ TranslateResult TlbModule::translate_slow(Pfn root, VirtAddr va, AccessType type
     }
   }
   if (e) ++rewalks_;  // present but unable to serve this access: walk to set D or to fault
-  WalkResult w = walker_->walk(root, va, type);
+  WalkResult w = walker_->walk(root, va, type, pcid_);
   r.latency += w.latency;
   miss_latency_.add(r.latency.value - before);
   if (!w.ok()) {

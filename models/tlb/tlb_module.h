@@ -33,16 +33,19 @@ class TlbModule : public sc_core::sc_module, public TranslateIf, public TlbContr
     l1i_.invalidate_page(va, pcid);
     l1d_.invalidate_page(va, pcid);
     stlb_.invalidate_page(va, pcid);
+    walker_->flush_caches(pcid);
   }
   void flush_pcid(uint16_t pcid) override {
     l1i_.flush_pcid(pcid);
     l1d_.flush_pcid(pcid);
     stlb_.flush_pcid(pcid);
+    walker_->flush_caches(pcid);
   }
   void flush_all() override {
     l1i_.flush_all();
     l1d_.flush_all();
     stlb_.flush_all();
+    walker_->flush_caches();
   }
   void set_pcid(uint16_t pcid) override { pcid_ = pcid; }
 

@@ -15,7 +15,9 @@ class TranslateIf : public virtual sc_core::sc_interface, public Translator {};
 // What the TLB asks of the page walker on a miss.
 class WalkIf : public virtual sc_core::sc_interface {
  public:
-  virtual WalkResult walk(Pfn root, VirtAddr va, AccessType type) = 0;
+  virtual WalkResult walk(Pfn root, VirtAddr va, AccessType type, uint16_t pcid) = 0;
+  virtual void flush_caches(uint16_t pcid) = 0;  // paging-structure caches of one context
+  virtual void flush_caches() = 0;               // all of them
 };
 
 // TLB maintenance the kernel performs on a core's TLB.

@@ -15,7 +15,14 @@ const char* fault_kind_name(FaultKind k) {
   return "?";
 }
 
-Walker::Walker(const WalkerParams& p, PteMemory& mem) : levels_(p.levels), setup_(p.setup_latency), mem_(mem) {}
+Walker::Walker(const WalkerParams& p, PteMemory& mem, uint64_t seed)
+    : levels_(p.levels), setup_(p.setup_latency), psc_latency_(p.psc_latency), mem_(mem) {
+  const PscParams* params[] = {&p.pde, &p.pdpte, &p.pml4e, &p.pml5e};
+  for (unsigned level = 2; level <= levels_; ++level) {
+    const PscParams& q = *params[level - 2];
+    psc_.emplace_back(q.entries, q.ways, kPageShift + 9 * (level - 1), seed + level);
+  }
+}
 
 namespace {
 
@@ -32,7 +39,7 @@ bool reserved_bits_set(Pte e, unsigned level) { return e.huge && level >= 4; }
 
 }  // namespace
 
-WalkResult Walker::walk(Pfn root, VirtAddr va, AccessType type) {
+WalkResult Walker::walk(Pfn root, VirtAddr va, AccessType type, uint16_t pcid) {
   WalkResult r;
   r.latency = setup_;
   r.fault.addr = va;
@@ -50,11 +57,25 @@ WalkResult Walker::walk(Pfn root, VirtAddr va, AccessType type) {
 
   bool writable = true, user = true, nx = false;
   PhysAddr table = frame_address(root);
-  for (unsigned level = levels_; level >= 1; --level) {
+  unsigned start = levels_;
+  // The lowest paging-structure cache that knows this address skips the levels above it.
+  for (unsigned level = 2; level <= levels_; ++level) {
+    if (const PscEntry* e = psc_[level - 2].lookup(va, pcid)) {
+      r.latency += psc_latency_;
+      table = frame_address(e->table);
+      writable = e->writable;
+      user = e->user;
+      nx = e->no_execute;
+      start = level - 1;
+      break;
+    }
+  }
+  for (unsigned level = start; level >= 1; --level) {
     PhysAddr entry_pa = table + 8 * table_index(va, level);
     Pte e = Pte::from_raw(mem_.read_pte(entry_pa, r.latency));
     ++r.pte_reads;
     ++pte_reads_;
+    ++reads_by_level_[level];
     if (!e.present) return fail(FaultKind::kNotPresent, error_code_for(type, false));
     if (reserved_bits_set(e, level))
       return fail(FaultKind::kReservedBit, error_code_for(type, true) | pf_error::kReserved);
@@ -70,6 +91,7 @@ WalkResult Walker::walk(Pfn root, VirtAddr va, AccessType type) {
         ++ad_writes_;
       }
       table = frame_address(e.pfn());
+      psc_[level - 2].fill(va, pcid, PscEntry{0, e.pfn(), writable, user, nx});
       continue;
     }
     if (!user) return fail(FaultKind::kUserSupervisor, error_code_for(type, true));
@@ -103,6 +125,20 @@ void Walker::report(StatSink& s) const {
       s.counter(fault_kind_name(static_cast<FaultKind>(k)), fault_kinds_[k], "walks", "Walks that ended in this fault kind");
   }
   s.histogram("latency", latency_, "cycles", "Walk latency");
+  {
+    StatSink::Scope r(s, "pte_reads_by_level");
+    const char* names[] = {"", "pte", "pde", "pdpte", "pml4e", "pml5e"};
+    for (unsigned level = 1; level <= levels_; ++level)
+      s.counter(names[level], reads_by_level_[level], "reads", "PTE reads at this level of the table");
+  }
+  StatSink::Scope c(s, "psc");
+  const char* names[] = {"pde", "pdpte", "pml4e", "pml5e"};
+  for (unsigned level = 2; level <= levels_; ++level) {
+    if (!psc_[level - 2].enabled()) continue;
+    StatSink::Scope l(s, names[level - 2]);
+    s.counter("hits", psc_[level - 2].hits(), "lookups", "Walks that started below this level thanks to this cache");
+    s.counter("misses", psc_[level - 2].misses(), "lookups", "Lookups that missed");
+  }
 }
 
 }  // namespace cowsim

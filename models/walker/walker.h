@@ -8,6 +8,7 @@
 
 #include "models/common/histogram.h"
 #include "models/common/stats.h"
+#include "models/walker/paging_structure_cache.h"
 #include "models/walker/walk_result.h"
 #include "models/walker/walker_params.h"
 
@@ -26,10 +27,18 @@ constexpr uint64_t user_address_limit(unsigned levels) { return uint64_t{1} << (
 
 class Walker {
  public:
-  Walker(const WalkerParams& p, PteMemory& mem);
+  Walker(const WalkerParams& p, PteMemory& mem, uint64_t seed = 1);
 
-  // A timed walk for a user-mode access. `root` is the top-level table frame (CR3).
-  WalkResult walk(Pfn root, VirtAddr va, AccessType type);
+  // A timed walk for a user-mode access. `root` is the top-level table frame (CR3), `pcid`
+  // the context the paging-structure caches tag their entries with.
+  WalkResult walk(Pfn root, VirtAddr va, AccessType type, uint16_t pcid = 0);
+  // INVLPG and CR3 writes also drop paging-structure-cache entries (SDM 4.10.4.1).
+  void flush_caches(uint16_t pcid) {
+    for (auto& c : psc_) c.flush_pcid(pcid);
+  }
+  void flush_caches() {
+    for (auto& c : psc_) c.flush_all();
+  }
 
   unsigned levels() const { return levels_; }
   uint64_t walks() const { return walks_; }
@@ -38,7 +47,9 @@ class Walker {
 
  private:
   unsigned levels_;
-  Cycles setup_;
+  Cycles setup_, psc_latency_;
+  std::vector<PagingStructureCache> psc_;  // [L - 2] caches level-L entries (L = 2: PDE ... 5: PML5E)
+  uint64_t reads_by_level_[6] = {};
   PteMemory& mem_;
   uint64_t walks_ = 0, pte_reads_ = 0, ad_writes_ = 0, faults_ = 0;
   uint64_t fault_kinds_[8] = {};

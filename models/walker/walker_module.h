@@ -17,10 +17,14 @@ class WalkerModule : public sc_core::sc_module, public WalkIf, private PteMemory
   sc_core::sc_export<WalkIf> tlb;                          // from the TLB
   tlm_utils::simple_initiator_socket<WalkerModule> mem;    // to memory
 
-  WalkerModule(sc_core::sc_module_name name, const WalkerParams& p, sc_core::sc_time cycle);
+  WalkerModule(sc_core::sc_module_name name, const WalkerParams& p, sc_core::sc_time cycle, uint64_t seed);
   const char* kind() const override { return "cowsim::WalkerModule"; }
 
-  WalkResult walk(Pfn root, VirtAddr va, AccessType type) override { return walker_.walk(root, va, type); }
+  WalkResult walk(Pfn root, VirtAddr va, AccessType type, uint16_t pcid) override {
+    return walker_.walk(root, va, type, pcid);
+  }
+  void flush_caches(uint16_t pcid) override { walker_.flush_caches(pcid); }
+  void flush_caches() override { walker_.flush_caches(); }
   const Walker& logic() const { return walker_; }
 
  private:
