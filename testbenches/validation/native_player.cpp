@@ -1,11 +1,12 @@
 // cowsim-native-player: executes a cowsim text trace natively on this Linux host, so that
 // the kernel model's results (cowsim run) can be compared with the real kernel's.
 //
-//   cowsim-native-player TRACE --out DIR
+//   cowsim-native-player TRACE --out DIR [--verbose]   (--verbose: faults of each access record)
 //
 // Each trace pid becomes a real process: initial pids are children of the player, `fork C` is
 // fork(2), `mmap` is mmap(2) with MAP_FIXED_NOREPLACE at the trace's address, `munmap`,
-// `mprotect`, `madvise` are the real calls, `r`/`w` are volatile loads and stores. The player
+// `mprotect`, `madvise` are the real calls, `r`/`w` are volatile loads and stores, `exec`
+// unmaps every trace mapping (emulated), `wait` is waitpid, `post`/`await` are futexes. The player
 // writes:
 //   DIR/minflt/<pid>               minor faults taken by the trace's own accesses
 //   DIR/majflt/<pid>               major faults taken by them (expected 0)
@@ -63,7 +64,7 @@ using cowsim::trace::Record;
 constexpr int kExitSkip = 77;
 constexpr uint64_t kPage = 4096;
 constexpr uint64_t kHuge = 2ull << 20;
-constexpr int kTimeoutSeconds = 60;
+constexpr int kTimeoutSeconds = 30;
 
 // ------------------------------------------------------------------ the plan (built before fork)
 
@@ -93,13 +94,13 @@ struct Plan {
 
 enum ProcState : uint32_t { kNotStarted = 0, kAlive = 1, kExited = 2 };
 
-struct ProcSlot {
+struct alignas(64) ProcSlot {
   std::atomic<int32_t> realpid{0};
   std::atomic<uint32_t> state{kNotStarted};
   std::atomic<uint64_t> minflt{0}, majflt{0};
 };
 
-struct Shared {
+struct alignas(64) Shared {
   std::atomic<int> status{0};  // 0 running/ok, 1 error, 2 skip
   char message[4096] = {};
   std::atomic<uint32_t> snapshot_lock{0};
@@ -427,6 +428,7 @@ void do_mmap(const Step& st) {
   } else {
     flags |= MAP_ANONYMOUS;
   }
+  if (r.flags & cowsim::trace::kMapHuge1G) flags |= MAP_HUGETLB | (30 << MAP_HUGE_SHIFT);  // MAP_HUGE_1GB
   void* want = reinterpret_cast<void*>(r.addr);
   void* got = mmap(want, r.len, prot_bits(r.prot), flags | MAP_FIXED_NOREPLACE, fd, 0);
   if (got == MAP_FAILED && errno == EEXIST) {
@@ -450,6 +452,9 @@ void do_mmap(const Step& st) {
                       (unsigned long long)r.addr, (unsigned long long)(r.addr + r.len));
     got = mmap(want, r.len, prot_bits(r.prot), flags | MAP_FIXED, fd, 0);
   }
+  if (got == MAP_FAILED && (r.flags & cowsim::trace::kMapHuge1G))
+    SKIP("%s: 1 GiB hugetlb mapping failed natively: %s (reserve pages in "
+         "/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages)", st.where.c_str(), strerror(errno));
   if (got == MAP_FAILED) ERROR("%s: mmap failed: %s", st.where.c_str(), strerror(errno));
   if (got != want) {
     munmap(got, r.len);
@@ -492,6 +497,14 @@ void do_exec() {
 
 // ------------------------------------------------------------------ one trace process
 
+// Both sides of a fork register the new process (whichever runs first); a process that has
+// already run to its end must stay exited.
+void register_process(ProcSlot& s, pid_t pid) {
+  s.realpid.store(pid);
+  uint32_t expected = kNotStarted;
+  s.state.compare_exchange_strong(expected, kAlive);
+}
+
 [[noreturn]] void finish_process() {
   ProcSlot& s = slots[self.index];
   s.minflt.store(self.minflt);
@@ -527,16 +540,14 @@ void do_exec() {
         pid_t pid = fork();
         if (pid < 0) ERROR("%s: fork failed: %s", st.where.c_str(), strerror(errno));
         if (pid == 0) {
-          child.realpid.store(getpid());
-          child.state.store(kAlive);
+          register_process(child, getpid());
           self.minflt = self.majflt = 0;  // the child's counters start at 0
           self.index = st.arg;
           i = 0;
           break;
         }
         // Registered before the parent goes on, so a snapshot right after fork sees the child.
-        child.realpid.store(pid);
-        child.state.store(kAlive);
+        register_process(child, pid);
         break;
       }
       case Op::kWait: {
@@ -625,7 +636,13 @@ void build_plan(const std::string& path) {
         st.arg = uint32_t(c);
         break;
       }
-      case Op::kWait: st.arg = uint32_t(proc(uint32_t(r.addr))); break;
+      case Op::kWait: {
+        auto it = forked.find(uint32_t(r.addr));
+        if (it == forked.end() || it->second != p)
+          ERROR("%s: pid %u waits for %llu, which it has not forked", st.where.c_str(), r.pid, (unsigned long long)r.addr);
+        st.arg = uint32_t(proc(uint32_t(r.addr)));
+        break;
+      }
       case Op::kPost:
       case Op::kAwait: st.arg = intern(event_of, r.name); break;
       case Op::kSnapshot: {
@@ -788,12 +805,10 @@ int run(int argc, char** argv) {
     if (pid < 0) ERROR("fork failed: %s", strerror(errno));
     if (pid == 0) {
       in_trace_process = true;
-      slots[i].realpid.store(getpid());
-      slots[i].state.store(kAlive);
+      register_process(slots[i], getpid());
       run_process(i);
     }
-    slots[i].realpid.store(pid);
-    slots[i].state.store(kAlive);
+    register_process(slots[i], pid);
   }
 
   // Reap everything; on a failure or a timeout, kill what is left.
