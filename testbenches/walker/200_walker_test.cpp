@@ -37,17 +37,22 @@ class FlatPort : public PteMemory {
 // Page tables built by hand: table frames are handed out from frame 100 up.
 class WalkerTest : public ::testing::Test {
  protected:
-  static constexpr uint64_t kLatency = 20, kSetup = 2;
+  static constexpr uint64_t kLatency = 20, kSetup = 2, kPscLatency = 1;
   WalkerTest() : mem_(params()), port_(mem_, kLatency) {}
   static MemoryParams params() {
     MemoryParams p;
     p.size = 64 << 20;
     return p;
   }
-  Walker make_walker(unsigned levels) {
+  // Without paging-structure caches unless asked: every walk then reads every level, so the
+  // read counts below are exact. With them: the defaults, and a PSC hit costs kPscLatency.
+  Walker make_walker(unsigned levels, bool psc = false) {
     WalkerParams p;
     p.levels = levels;
     p.setup_latency = kSetup;
+    p.psc_latency = kPscLatency;
+    if (!psc)
+      for (PscParams* c : {&p.pml5e, &p.pml4e, &p.pdpte, &p.pde}) c->entries = 0;
     return Walker(p, port_);
   }
   Pfn new_table() {
@@ -366,6 +371,66 @@ TEST_F(WalkerTest, ReportCountsFaultKinds) {
   // Latencies: 2 + 8*20 = 162, 2 + 4*20 = 82 (twice), 2: sorted 2 82 82 162.
   EXPECT_EQ(j["latency"]["max"], 162);
   EXPECT_EQ(j["latency"]["p50"], 82);
+}
+
+// ---- paging-structure caches (SDM 4.10.3): defaults PDE 32, PDPTE 4, PML4E 2 entries
+
+TEST_F(WalkerTest, PdeCacheHitReadsOnlyThePte) {
+  Walker w = make_walker(4, true);
+  Pfn root = new_table();
+  PhysAddr leaf = map(root, 4, kVa, 1, kData | kPresent | kWritable | kUser);
+  ASSERT_EQ(w.walk(root, VirtAddr{kVa}, AccessType::kRead).pte_reads, 4u);  // cold: fills the caches
+  port_.reads.clear();
+  WalkResult r = w.walk(root, VirtAddr{kVa}, AccessType::kRead);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.pte_reads, 1u);  // the PDE cache gives the page table: only the PTE is read
+  EXPECT_EQ(port_.reads, std::vector<PhysAddr>{leaf});
+  EXPECT_EQ(r.latency, Cycles{kSetup + kPscLatency + kLatency});  // 2 + 1 + 20
+  EXPECT_EQ(r.translation.pfn, Pfn{3});
+  StatSink s;
+  w.report(s);
+  EXPECT_EQ(s.json()["psc"]["pde"]["hits"], 1);
+  EXPECT_EQ(s.json()["pte_reads_by_level"]["pte"], 2);
+  EXPECT_EQ(s.json()["pte_reads_by_level"]["pml4e"], 1);
+}
+
+TEST_F(WalkerTest, PdpteCacheHitForAnotherTwoMegabytes) {
+  Walker w = make_walker(4, true);
+  Pfn root = new_table();
+  map(root, 4, kVa, 1, kData | kPresent | kUser);
+  uint64_t next = kVa + kHugePageSize;  // same PDPTE and PD, another PDE
+  map(root, 4, next, 1, 0x4000 | kPresent | kUser);
+  w.walk(root, VirtAddr{kVa}, AccessType::kRead);
+  WalkResult r = w.walk(root, VirtAddr{next}, AccessType::kRead);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.pte_reads, 2u);  // PDE miss, PDPTE hit: read the PDE and the PTE
+  EXPECT_EQ(r.translation.pfn, Pfn{4});
+}
+
+TEST_F(WalkerTest, PagingStructureCachesAreTaggedAndFlushedByPcid) {
+  Walker w = make_walker(4, true);
+  Pfn root = new_table();
+  map(root, 4, kVa, 1, kData | kPresent | kUser);
+  w.walk(root, VirtAddr{kVa}, AccessType::kRead, 7);
+  EXPECT_EQ(w.walk(root, VirtAddr{kVa}, AccessType::kRead, 8).pte_reads, 4u);  // another context
+  EXPECT_EQ(w.walk(root, VirtAddr{kVa}, AccessType::kRead, 7).pte_reads, 1u);
+  w.flush_caches(7);
+  EXPECT_EQ(w.walk(root, VirtAddr{kVa}, AccessType::kRead, 7).pte_reads, 4u);
+  EXPECT_EQ(w.walk(root, VirtAddr{kVa}, AccessType::kRead, 8).pte_reads, 1u);  // 8 was kept
+  w.flush_caches();
+  EXPECT_EQ(w.walk(root, VirtAddr{kVa}, AccessType::kRead, 8).pte_reads, 4u);
+}
+
+TEST_F(WalkerTest, CachedPermissionsStillApply) {
+  Walker w = make_walker(4, true);
+  Pfn root = new_table();
+  // Read-only, no-execute upper levels; a writable leaf.
+  map(root, 4, kVa, 1, kData | kPresent | kWritable | kUser, kPresent | kUser | kNoExecute);
+  ASSERT_TRUE(w.walk(root, VirtAddr{kVa}, AccessType::kRead).ok());
+  WalkResult r = w.walk(root, VirtAddr{kVa}, AccessType::kWrite);  // through the PDE cache
+  EXPECT_EQ(r.pte_reads, 1u);
+  EXPECT_EQ(r.fault.kind, FaultKind::kWriteProtect);
+  EXPECT_EQ(w.walk(root, VirtAddr{kVa}, AccessType::kFetch).fault.kind, FaultKind::kNoExecute);
 }
 
 }  // namespace
