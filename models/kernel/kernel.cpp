@@ -288,8 +288,33 @@ uint64_t Kernel::teardown(AddressSpace& mm) {
   uint64_t pages = zap(mm, 0, user_address_limit(levels_));
   release_deposits(mm);
   tables_.destroy(mm.root);
+  std::vector<uint32_t> shmem;
+  for (const Vma& v : mm.vmas.vmas())
+    if (v.shared && v.anonymous()) shmem.push_back(v.object);
   mm.vmas.clear();
+  release_shmem(std::move(shmem));
   return pages;
+}
+
+void Kernel::release_shmem(std::vector<uint32_t> objects) {
+  std::sort(objects.begin(), objects.end());
+  objects.erase(std::unique(objects.begin(), objects.end()), objects.end());
+  for (uint32_t object : objects) {
+    bool mapped = false;
+    for (const auto& p : procs_)
+      if (p->mm)
+        for (const Vma& v : p->mm->vmas.vmas()) mapped |= v.shared && v.anonymous() && v.object == object;
+    if (mapped) continue;
+    uint64_t tag = uint64_t{object} << 1 | 1;  // as cache_key() tags anonymous objects
+    for (auto it = page_cache_.begin(); it != page_cache_.end();) {
+      if ((it->first >> 36) != tag) {
+        ++it;
+        continue;
+      }
+      frames_.put(it->second);  // the cache's reference; no mapping is left
+      it = page_cache_.erase(it);
+    }
+  }
 }
 
 int Kernel::syscall_error(Process& p, int err, const std::string& what) {
@@ -496,7 +521,11 @@ Cycles Kernel::mmap(Process& p, uint64_t addr, uint64_t len, uint8_t prot, uint8
     c.add(Step::kZap, cost_.zap_per_page * zapped);
     flush_range(mm, addr, addr + len, core, c);
   }
-  mm.vmas.remove(addr, addr + len, [](const Vma&) {});
+  std::vector<uint32_t> shmem;
+  mm.vmas.remove(addr, addr + len, [&](const Vma& v) {
+    if (v.shared && v.anonymous()) shmem.push_back(v.object);
+  });
+  release_shmem(std::move(shmem));
   Vma v;
   v.start = addr;
   v.end = addr + len;
@@ -535,7 +564,11 @@ Cycles Kernel::munmap(Process& p, uint64_t addr, uint64_t len, unsigned core) {
     c.add(Step::kZap, cost_.zap_per_page * zapped);
     flush_range(mm, addr, addr + len, core, c);
   }
-  mm.vmas.remove(addr, addr + len, [](const Vma&) {});
+  std::vector<uint32_t> shmem;
+  mm.vmas.remove(addr, addr + len, [&](const Vma& v) {
+    if (v.shared && v.anonymous()) shmem.push_back(v.object);
+  });
+  release_shmem(std::move(shmem));
   return c.total();
 }
 

@@ -116,6 +116,9 @@ class Kernel {
   std::optional<Pfn> alloc_page(Process& p);
   Pfn cache_page(uint64_t key, bool& allocated, bool& failed);
   uint64_t cache_key(const Vma& v, uint64_t addr) const;
+  // Frees the page-cache pages of shared anonymous objects (shmem) that no VMA maps any more:
+  // Linux frees such an object with its last mapping. (File pages stay cached.)
+  void release_shmem(std::vector<uint32_t> objects);
   // Unmaps present pages in [start, end) and frees emptied tables; returns pages unmapped.
   uint64_t zap(AddressSpace& mm, uint64_t start, uint64_t end);
   uint64_t teardown(AddressSpace& mm);  // returns pages unmapped
