@@ -226,6 +226,28 @@ TEST_F(Syscalls, MadviseDontneedDropsPages) {
   EXPECT_EQ(touch(p, kBase + kPageSize, A::kWrite)->outcome, O::kAnonZeroFill);
 }
 
+TEST_F(Syscalls, SharedAnonymousMemoryLivesUntilItsLastMappingGoes) {
+  // A MAP_SHARED | MAP_ANONYMOUS object (shmem) holds its pages while any process maps it
+  // and is freed with its last mapping.
+  Process& p = start(1);
+  map_anon(p, kBase, kLen, kProtRead | kProtWrite, kMapShared);
+  write_all(p, kBase, kLen);
+  EXPECT_EQ(k().frames_in_use(), 1u + 3u + kPages);
+  k().fork(p, 2, false, 0, Cycles{0});
+  Process& ch = *k().process(2);
+  touch(ch, kBase, A::kRead);
+  Pfn page = frame(ch, kBase);
+  k().munmap(p, kBase, kLen, 0);
+  EXPECT_EQ(frame(ch, kBase), page);  // the child still maps the data
+  EXPECT_EQ(info(page).refcount, 2u);  // the object + the child's mapping
+  // p's root; the child's root and 3 tables; the object's pages.
+  EXPECT_EQ(k().frames_in_use(), 1u + (1u + 3u) + kPages);
+  k().exit(ch, "exit", Cycles{0});
+  EXPECT_EQ(k().frames_in_use(), 1u);  // only p's root: the object went with its last mapping
+  k().exit(p, "exit", Cycles{0});
+  EXPECT_EQ(k().frames_in_use(), 0u);
+}
+
 class StrictSyscalls : public KernelTest {
  protected:
   StrictSyscalls() : KernelTest(64 * kMiB, 1, true) {}
