@@ -234,6 +234,26 @@ TEST_F(ForkCow, SharedAnonymousMappingIsNotCopied) {
   EXPECT_EQ(ch.pages_copied + p.pages_copied, 0u);
 }
 
+TEST_F(ForkCow, PrivateFileMappingIsCopiedOnlyOnceItHasAnAnonymousPage) {
+  Process& p = start(1);
+  k().mmap(p, kBase, kLen, kProtRead | kProtWrite, trace::kMapFile, 0, 0);
+  touch(p, kBase, A::kRead);  // the page-cache page, read-only
+  k().fork(p, 2, false, 0, Cycles{0});
+  EXPECT_EQ(pte(*k().process(2), kBase), 0u);  // never written: the child faults it lazily
+  touch(p, kBase + kPageSize, A::kWrite);     // a private copy: the VMA now has an anon_vma
+  k().fork(p, 3, false, 0, Cycles{0});
+  Process& ch = *k().process(3);
+  // The whole VMA is copied, page-cache pages too.
+  EXPECT_EQ(frame(ch, kBase), frame(p, kBase));
+  EXPECT_EQ(frame(ch, kBase + kPageSize), frame(p, kBase + kPageSize));
+  EXPECT_FALSE(writable(p, kBase + kPageSize));  // the anonymous copy is now CoW-shared
+  EXPECT_EQ(info(frame(p, kBase + kPageSize)).refcount, 2u);
+  EXPECT_EQ(info(frame(p, kBase)).refcount, 3u);  // the page cache + parent + child
+  EXPECT_EQ(touch(ch, kBase, A::kWrite)->outcome, O::kCowCopy);  // out of the page cache
+  EXPECT_EQ(touch(ch, kBase + kPageSize, A::kWrite)->outcome, O::kCowCopy);
+  EXPECT_EQ(touch(p, kBase + kPageSize, A::kWrite)->outcome, O::kCowReuse);
+}
+
 TEST_F(ForkCow, VforkSharesTheAddressSpaceUntilExec) {
   Process& p = parent();
   uint64_t before = k().frames_in_use();
