@@ -19,13 +19,13 @@ TEST_F(FaultHandler, WriteToFreshAnonMemoryZeroFills) {
   Process& p = start(1);
   map_anon(p, kBase, kMiB);
   EXPECT_EQ(k().frames_in_use(), 1u);  // the page-table root
-  auto r = touch(p, kBase + 0x10, A::kWrite);
-  ASSERT_TRUE(r && r->resolved);
-  EXPECT_EQ(r->outcome, O::kAnonZeroFill);
+  FaultResult r = fault(p, kBase + 0x10, A::kWrite);
+  ASSERT_TRUE(r.resolved);
+  EXPECT_EQ(r.outcome, O::kAnonZeroFill);
   // First fault in the address space: PDPT, PD and PT are created (3 x table_alloc), then one
   // page allocated, zeroed and mapped: 3300 + 4500 + 1200 + 2000 + 30 = 11030.
-  EXPECT_EQ(r->cycles, Cycles{base() + 3 * c.table_alloc + c.page_alloc + c.page_zero + c.pte_update});
-  EXPECT_EQ(r->cycles, Cycles{11030});
+  EXPECT_EQ(r.cycles, Cycles{base() + 3 * c.table_alloc + c.page_alloc + c.page_zero + c.pte_update});
+  EXPECT_EQ(r.cycles, Cycles{11030});
   Pte e = Pte::from_raw(pte(p, kBase));
   EXPECT_TRUE(e.present && e.writable && e.user && e.dirty && e.accessed);
   EXPECT_TRUE(e.no_execute);  // the VMA is rw, not x
@@ -36,9 +36,9 @@ TEST_F(FaultHandler, WriteToFreshAnonMemoryZeroFills) {
   EXPECT_TRUE(f.flags & frame_flags::kAnonExclusive);
   EXPECT_EQ(k().frames_in_use(), 5u);  // root + 3 tables + 1 page
   // The next page shares the tables: no table_alloc. 3300 + 1200 + 2000 + 30 = 6530.
-  auto r2 = touch(p, kBase + kPageSize, A::kWrite);
-  EXPECT_EQ(r2->cycles, Cycles{base() + c.page_alloc + c.page_zero + c.pte_update});
-  EXPECT_EQ(r2->cycles, Cycles{6530});
+  FaultResult r2 = fault(p, kBase + kPageSize, A::kWrite);
+  EXPECT_EQ(r2.cycles, Cycles{base() + c.page_alloc + c.page_zero + c.pte_update});
+  EXPECT_EQ(r2.cycles, Cycles{6530});
   EXPECT_NE(frame(p, kBase + kPageSize), e.pfn());
   EXPECT_EQ(faults(p, O::kAnonZeroFill), 2u);
   EXPECT_EQ(p.minflt(), 2u);
@@ -54,12 +54,12 @@ TEST_F(FaultHandler, WriteToFreshAnonMemoryZeroFills) {
 TEST_F(FaultHandler, ReadOfFreshAnonMemoryMapsTheZeroPage) {
   Process& p = start(1);
   map_anon(p, kBase, kMiB);
-  auto r = touch(p, kBase, A::kRead);
-  ASSERT_TRUE(r && r->resolved);
-  EXPECT_EQ(r->outcome, O::kZeroPageMap);
+  FaultResult r = fault(p, kBase, A::kRead);
+  ASSERT_TRUE(r.resolved);
+  EXPECT_EQ(r.outcome, O::kZeroPageMap);
   // No page: 3300 + 3 tables (4500) + one PTE write (30) = 7830.
-  EXPECT_EQ(r->cycles, Cycles{base() + 3 * c.table_alloc + c.pte_update});
-  EXPECT_EQ(touch(p, kBase + kPageSize, A::kRead)->cycles, Cycles{base() + c.pte_update});  // 3330
+  EXPECT_EQ(r.cycles, Cycles{base() + 3 * c.table_alloc + c.pte_update});
+  EXPECT_EQ(fault(p, kBase + kPageSize, A::kRead).cycles, Cycles{base() + c.pte_update});  // 3330
   Pte e = Pte::from_raw(pte(p, kBase));
   EXPECT_TRUE(e.present);
   EXPECT_FALSE(e.writable);
@@ -74,13 +74,13 @@ TEST_F(FaultHandler, WriteAfterReadReplacesTheZeroPage) {
   Process& p = start(1);
   map_anon(p, kBase, kMiB);
   touch(p, kBase, A::kRead);
-  auto r = touch(p, kBase, A::kWrite);  // a protection fault on the read-only zero-page PTE
-  ASSERT_TRUE(r && r->resolved);
-  EXPECT_EQ(r->outcome, O::kZeroPageCow);
+  FaultResult r = fault(p, kBase, A::kWrite);  // a protection fault on the read-only zero-page PTE
+  ASSERT_TRUE(r.resolved);
+  EXPECT_EQ(r.outcome, O::kZeroPageCow);
   // A zeroed page (no copy) plus an INVLPG of the old translation:
   // 3300 + 1200 + 2000 + 30 + 300 = 6830.
-  EXPECT_EQ(r->cycles, Cycles{base() + c.page_alloc + c.page_zero + c.pte_update + c.invlpg});
-  EXPECT_EQ(r->cycles, Cycles{6830});
+  EXPECT_EQ(r.cycles, Cycles{base() + c.page_alloc + c.page_zero + c.pte_update + c.invlpg});
+  EXPECT_EQ(r.cycles, Cycles{6830});
   Pte e = Pte::from_raw(pte(p, kBase));
   EXPECT_NE(e.pfn(), k().frames().zero_page());
   EXPECT_TRUE(e.writable && e.dirty);
@@ -94,10 +94,9 @@ TEST_F(FaultHandler, FaultOutsideAnyVmaIsSigsegv) {
   Process& p = start(1);
   map_anon(p, kBase, kMiB);
   write_all(p, kBase, 4 * kPageSize);
-  auto r = touch(p, kBase - kPageSize, A::kRead);
-  ASSERT_TRUE(r.has_value());
-  EXPECT_FALSE(r->resolved);
-  EXPECT_EQ(r->cycles, Cycles{c.exception_entry + c.fault_base + c.signal});  // 9150: no return to user
+  FaultResult r = fault(p, kBase - kPageSize, A::kRead);
+  EXPECT_FALSE(r.resolved);
+  EXPECT_EQ(r.cycles, Cycles{c.exception_entry + c.fault_base + c.signal});  // 9150: no return to user
   EXPECT_EQ(p.segv, 1u);
   EXPECT_FALSE(p.alive());
   EXPECT_EQ(p.exit_reason, "SIGSEGV at 0x7efffffff000 (no mapping)");
@@ -109,9 +108,9 @@ TEST_F(FaultHandler, FaultOutsideAnyVmaIsSigsegv) {
 TEST_F(FaultHandler, WriteToReadOnlyVmaIsSigsegv) {
   Process& p = start(1);
   map_anon(p, kBase, kMiB, kProtRead);
-  EXPECT_EQ(touch(p, kBase, A::kRead)->outcome, O::kZeroPageMap);  // reading is fine
-  auto r = touch(p, kBase, A::kWrite);
-  EXPECT_FALSE(r->resolved);
+  EXPECT_EQ(fault(p, kBase, A::kRead).outcome, O::kZeroPageMap);  // reading is fine
+  FaultResult r = fault(p, kBase, A::kWrite);
+  EXPECT_FALSE(r.resolved);
   EXPECT_EQ(p.segv, 1u);
   EXPECT_NE(p.exit_reason.find("SIGSEGV"), std::string::npos);
   EXPECT_NE(p.exit_reason.find("without write permission"), std::string::npos);
@@ -120,13 +119,13 @@ TEST_F(FaultHandler, WriteToReadOnlyVmaIsSigsegv) {
 TEST_F(FaultHandler, ExecPermission) {
   Process& p = start(1);
   map_anon(p, kBase, kMiB, kProtRead | kProtExec);
-  auto r = touch(p, kBase, A::kFetch);
-  ASSERT_TRUE(r->resolved);
+  FaultResult r = fault(p, kBase, A::kFetch);
+  ASSERT_TRUE(r.resolved);
   EXPECT_FALSE(Pte::from_raw(pte(p, kBase)).no_execute);  // an x mapping: NX clear
   EXPECT_FALSE(touch(p, kBase, A::kFetch).has_value());
   Process& q = start(2);
   map_anon(q, kBase, kMiB);  // rw, no x
-  EXPECT_FALSE(touch(q, kBase, A::kFetch)->resolved);
+  EXPECT_FALSE(fault(q, kBase, A::kFetch).resolved);
   EXPECT_NE(q.exit_reason.find("without exec permission"), std::string::npos);
 }
 
@@ -135,8 +134,8 @@ TEST_F(FaultHandler, ProtNoneIsSigsegvForEveryAccess) {
   for (A type : {A::kRead, A::kWrite, A::kFetch}) {
     Process& p = start(pid++);
     map_anon(p, kBase, kMiB, trace::kProtNone);
-    auto r = touch(p, kBase, type);
-    EXPECT_FALSE(r->resolved);
+    FaultResult r = fault(p, kBase, type);
+    EXPECT_FALSE(r.resolved);
     EXPECT_EQ(p.segv, 1u);
   }
 }
@@ -158,25 +157,25 @@ TEST_F(FaultHandler, PrivateFileMapping) {
   Process& p = start(1);
   k().mmap(p, kBase, kMiB, kProtRead | kProtWrite, trace::kMapFile, file, 0);
   // Read: the page-cache page itself, read-only (allocated and zeroed on first use: no disk).
-  auto r = touch(p, kBase, A::kRead);
-  EXPECT_EQ(r->outcome, O::kSharedMap);
-  EXPECT_EQ(r->cycles, Cycles{base() + 3 * c.table_alloc + c.page_alloc + c.page_zero + c.pte_update});
+  FaultResult r = fault(p, kBase, A::kRead);
+  EXPECT_EQ(r.outcome, O::kSharedMap);
+  EXPECT_EQ(r.cycles, Cycles{base() + 3 * c.table_alloc + c.page_alloc + c.page_zero + c.pte_update});
   Pfn cached = frame(p, kBase);
   EXPECT_FALSE(writable(p, kBase));
   EXPECT_EQ(info(cached).refcount, 2u);  // the page cache + this mapping
   // Write: the private copy (CoW out of the page cache); the cache keeps its page.
-  auto w = touch(p, kBase, A::kWrite);
-  EXPECT_EQ(w->outcome, O::kCowCopy);
-  EXPECT_EQ(w->cycles, Cycles{base() + c.page_alloc + c.page_copy + c.pte_update + c.invlpg});  // 7230
+  FaultResult w = fault(p, kBase, A::kWrite);
+  EXPECT_EQ(w.outcome, O::kCowCopy);
+  EXPECT_EQ(w.cycles, Cycles{base() + c.page_alloc + c.page_copy + c.pte_update + c.invlpg});  // 7230
   EXPECT_NE(frame(p, kBase), cached);
   EXPECT_TRUE(writable(p, kBase));
   EXPECT_EQ(info(cached).refcount, 1u);  // only the cache
   EXPECT_EQ(p.pages_copied, 1u);
   // First touch is a write: the page-cache page is created (alloc + zero), then copied (alloc +
   // copy + PTE), with no flush since nothing was mapped: 3300 + 3200 + 3630 = 10130.
-  auto w2 = touch(p, kBase + kPageSize, A::kWrite);
-  EXPECT_EQ(w2->outcome, O::kCowCopy);
-  EXPECT_EQ(w2->cycles, Cycles{base() + c.page_alloc + c.page_zero + c.page_alloc + c.page_copy + c.pte_update});
+  FaultResult w2 = fault(p, kBase + kPageSize, A::kWrite);
+  EXPECT_EQ(w2.outcome, O::kCowCopy);
+  EXPECT_EQ(w2.cycles, Cycles{base() + c.page_alloc + c.page_zero + c.page_alloc + c.page_copy + c.pte_update});
   EXPECT_EQ(p.pages_copied, 2u);
   // Rss: two private anonymous copies (the page-cache pages are not mapped any more).
   SmapsRollup s = k().rollup(p);
@@ -218,8 +217,8 @@ TEST_F(OutOfMemory, KillsTheFaultingProcessInsteadOfCrashing) {
   // k = 3572: 3 + 7 + 3572 = 3582 frames, all of them; page 3573 finds no frame.
   uint64_t written = 0;
   for (uint64_t a = kBase; a < kBase + 16 * kMiB; a += kPageSize) {
-    auto r = touch(p, a, A::kWrite);
-    if (!r->resolved) break;
+    FaultResult r = fault(p, a, A::kWrite);
+    if (!r.resolved) break;
     ++written;
   }
   EXPECT_EQ(written, 3572u);
@@ -234,7 +233,7 @@ TEST_F(OutOfMemory, KillsTheFaultingProcessInsteadOfCrashing) {
   // Memory is usable again by the next process.
   Process& q = start(2);
   map_anon(q, kBase, kMiB);
-  EXPECT_TRUE(touch(q, kBase, A::kWrite)->resolved);
+  EXPECT_TRUE(fault(q, kBase, A::kWrite).resolved);
 }
 
 }  // namespace

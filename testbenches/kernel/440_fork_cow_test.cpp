@@ -82,13 +82,13 @@ TEST_F(ForkCow, ChildWriteCopiesThenParentWriteReuses) {
   Process& p = parent();
   Process& ch = fork(p);
   Pfn original = frame(p, kBase);
-  auto cw = touch(ch, kBase, A::kWrite);
-  ASSERT_TRUE(cw && cw->resolved);
-  EXPECT_EQ(cw->outcome, O::kCowCopy);
+  FaultResult cw = fault(ch, kBase, A::kWrite);
+  ASSERT_TRUE(cw.resolved);
+  EXPECT_EQ(cw.outcome, O::kCowCopy);
   // alloc + copy + PTE + INVLPG: 3300 + 1200 + 2400 + 30 + 300 = 7230.
-  EXPECT_EQ(cw->cycles, Cycles{c.exception_entry + c.fault_base + c.page_alloc + c.page_copy + c.pte_update +
+  EXPECT_EQ(cw.cycles, Cycles{c.exception_entry + c.fault_base + c.page_alloc + c.page_copy + c.pte_update +
                                c.invlpg + c.exception_return});
-  EXPECT_EQ(cw->cycles, Cycles{7230});
+  EXPECT_EQ(cw.cycles, Cycles{7230});
   Pfn copy = frame(ch, kBase);
   EXPECT_NE(copy, original);
   EXPECT_TRUE(writable(ch, kBase));
@@ -100,9 +100,9 @@ TEST_F(ForkCow, ChildWriteCopiesThenParentWriteReuses) {
   EXPECT_EQ(ch.pages_copied, 1u);
   EXPECT_EQ(ch.bytes_copied, kPageSize);
   // The parent's write finds refcount 1: reuse, no copy, no flush: 3300 + 30 = 3330.
-  auto pw = touch(p, kBase, A::kWrite);
-  EXPECT_EQ(pw->outcome, O::kCowReuse);
-  EXPECT_EQ(pw->cycles, Cycles{c.exception_entry + c.fault_base + c.pte_update + c.exception_return});
+  FaultResult pw = fault(p, kBase, A::kWrite);
+  EXPECT_EQ(pw.outcome, O::kCowReuse);
+  EXPECT_EQ(pw.cycles, Cycles{c.exception_entry + c.fault_base + c.pte_update + c.exception_return});
   EXPECT_EQ(frame(p, kBase), original);
   EXPECT_TRUE(writable(p, kBase));
   EXPECT_EQ(info(original).refcount, 1u);
@@ -158,7 +158,7 @@ TEST_F(ForkCow, MemoryOnlyReadIsNotCopied) {
   // No anonymous page ever: no page tables copied (the child faults lazily).
   EXPECT_EQ(pte(ch, kBase), 0u);
   EXPECT_EQ(last_fork_, Cycles{c.syscall + c.fork_base + c.fork_per_vma + c.full_flush});  // 122050
-  EXPECT_EQ(touch(ch, kBase, A::kRead)->outcome, O::kZeroPageMap);
+  EXPECT_EQ(fault(ch, kBase, A::kRead).outcome, O::kZeroPageMap);
 }
 
 TEST_F(ForkCow, ZeroPageEntriesAreCopiedWithoutAReference) {
@@ -172,7 +172,7 @@ TEST_F(ForkCow, ZeroPageEntriesAreCopiedWithoutAReference) {
   EXPECT_EQ(info(frame(p, kBase)).refcount, 2u);
   // 2 PTEs copied: 450 + 120000 + 1000 + 2 x 150 + 3 x 1500 + 600 = 126850.
   EXPECT_EQ(last_fork_, Cycles{126850});
-  EXPECT_EQ(touch(ch, kBase + kPageSize, A::kWrite)->outcome, O::kZeroPageCow);
+  EXPECT_EQ(fault(ch, kBase + kPageSize, A::kWrite).outcome, O::kZeroPageCow);
 }
 
 TEST_F(ForkCow, DontforkVmaIsAbsentInTheChild) {
@@ -190,8 +190,8 @@ TEST_F(ForkCow, DontforkVmaIsAbsentInTheChild) {
   k().report(s);
   EXPECT_EQ(s.json()["forks"]["0"]["vmas_skipped"], 1);
   EXPECT_EQ(s.json()["forks"]["0"]["ptes_copied"], kPages);  // the other VMA only
-  auto r = touch(ch, kBase + kMiB, A::kRead);
-  EXPECT_FALSE(r->resolved);  // a child access is SIGSEGV
+  FaultResult r = fault(ch, kBase + kMiB, A::kRead);
+  EXPECT_FALSE(r.resolved);  // a child access is SIGSEGV
   EXPECT_EQ(ch.segv, 1u);
   EXPECT_TRUE(p.alive());
 }
@@ -203,9 +203,9 @@ TEST_F(ForkCow, WipeonforkVmaIsEmptyInTheChild) {
   ASSERT_NE(ch.mm->vmas.find(kBase), nullptr);  // the VMA exists
   EXPECT_TRUE(ch.mm->vmas.find(kBase)->wipeonfork);
   EXPECT_EQ(pte(ch, kBase), 0u);                 // but no PTEs were copied
-  EXPECT_EQ(touch(ch, kBase, A::kRead)->outcome, O::kZeroPageMap);  // reads see zeros
+  EXPECT_EQ(fault(ch, kBase, A::kRead).outcome, O::kZeroPageMap);  // reads see zeros
   EXPECT_EQ(k().rollup(ch).rss, 0u);
-  EXPECT_EQ(touch(ch, kBase + kPageSize, A::kWrite)->outcome, O::kAnonZeroFill);  // a fresh page
+  EXPECT_EQ(fault(ch, kBase + kPageSize, A::kWrite).outcome, O::kAnonZeroFill);  // a fresh page
   // The parent keeps its data, writable and unshared.
   EXPECT_EQ(k().rollup(p).rss, kLen);
   EXPECT_EQ(k().rollup(p).private_dirty, kLen);
@@ -216,17 +216,17 @@ TEST_F(ForkCow, WipeonforkVmaIsEmptyInTheChild) {
 TEST_F(ForkCow, SharedAnonymousMappingIsNotCopied) {
   Process& p = start(1);
   map_anon(p, kBase, kLen, kProtRead | kProtWrite, kMapShared);
-  auto w = touch(p, kBase, A::kWrite);
-  EXPECT_EQ(w->outcome, O::kSharedMap);
+  FaultResult w = fault(p, kBase, A::kWrite);
+  EXPECT_EQ(w.outcome, O::kSharedMap);
   Pfn page = frame(p, kBase);
   EXPECT_TRUE(writable(p, kBase));
   Process& ch = fork(p);
   EXPECT_EQ(pte(ch, kBase), 0u);    // MAP_SHARED: the child faults it in lazily
   EXPECT_TRUE(writable(p, kBase));  // and the parent is not write-protected
-  auto r = touch(ch, kBase, A::kRead);
-  EXPECT_EQ(r->outcome, O::kSharedMap);
+  FaultResult r = fault(ch, kBase, A::kRead);
+  EXPECT_EQ(r.outcome, O::kSharedMap);
   // The page already exists: tables (3 x 1500) and one PTE: 3300 + 4500 + 30 = 7830.
-  EXPECT_EQ(r->cycles, Cycles{7830});
+  EXPECT_EQ(r.cycles, Cycles{7830});
   EXPECT_EQ(frame(ch, kBase), page);  // the same page
   EXPECT_TRUE(writable(ch, kBase));   // shared and rw: no later fault for a write
   EXPECT_EQ(info(page).refcount, 3u); // the page cache (shmem) + two mappings
@@ -249,9 +249,9 @@ TEST_F(ForkCow, PrivateFileMappingIsCopiedOnlyOnceItHasAnAnonymousPage) {
   EXPECT_FALSE(writable(p, kBase + kPageSize));  // the anonymous copy is now CoW-shared
   EXPECT_EQ(info(frame(p, kBase + kPageSize)).refcount, 2u);
   EXPECT_EQ(info(frame(p, kBase)).refcount, 3u);  // the page cache + parent + child
-  EXPECT_EQ(touch(ch, kBase, A::kWrite)->outcome, O::kCowCopy);  // out of the page cache
-  EXPECT_EQ(touch(ch, kBase + kPageSize, A::kWrite)->outcome, O::kCowCopy);
-  EXPECT_EQ(touch(p, kBase + kPageSize, A::kWrite)->outcome, O::kCowReuse);
+  EXPECT_EQ(fault(ch, kBase, A::kWrite).outcome, O::kCowCopy);  // out of the page cache
+  EXPECT_EQ(fault(ch, kBase + kPageSize, A::kWrite).outcome, O::kCowCopy);
+  EXPECT_EQ(fault(p, kBase + kPageSize, A::kWrite).outcome, O::kCowReuse);
 }
 
 TEST_F(ForkCow, VforkSharesTheAddressSpaceUntilExec) {
@@ -266,7 +266,7 @@ TEST_F(ForkCow, VforkSharesTheAddressSpaceUntilExec) {
   EXPECT_TRUE(writable(p, kBase));  // nothing write-protected
   // The child writes into the shared address space: the parent sees the same page.
   map_anon(ch, kBase + kMiB, kLen);
-  EXPECT_EQ(touch(ch, kBase + kMiB, A::kWrite)->outcome, O::kAnonZeroFill);
+  EXPECT_EQ(fault(ch, kBase + kMiB, A::kWrite).outcome, O::kAnonZeroFill);
   EXPECT_TRUE(present(p, kBase + kMiB));
   k().exec(ch, 0);
   EXPECT_NE(ch.mm, p.mm);

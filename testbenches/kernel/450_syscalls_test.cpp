@@ -67,7 +67,7 @@ TEST_F(Syscalls, MmapOverAMappingReplacesIt) {
   // 2450 + 16 pages zapped (16 x 60) + 16 INVLPGs (16 x 300; 16 <= 33 pages).
   EXPECT_EQ(cost, Cycles{c.syscall + c.vma_op + kPages * c.zap_per_page + kPages * c.invlpg});
   EXPECT_EQ(k().frames_in_use(), 1u);  // pages and emptied tables freed
-  EXPECT_EQ(touch(p, kBase, A::kRead)->outcome, O::kZeroPageMap);
+  EXPECT_EQ(fault(p, kBase, A::kRead).outcome, O::kZeroPageMap);
 }
 
 TEST_F(Syscalls, MunmapFreesFramesAndTables) {
@@ -77,7 +77,7 @@ TEST_F(Syscalls, MunmapFreesFramesAndTables) {
   EXPECT_EQ(cost, Cycles{8210});
   EXPECT_EQ(k().frames_in_use(), 1u);
   EXPECT_TRUE(p.mm->vmas.vmas().empty());
-  EXPECT_FALSE(touch(p, kBase, A::kRead)->resolved);  // gone: SIGSEGV
+  EXPECT_FALSE(fault(p, kBase, A::kRead).resolved);  // gone: SIGSEGV
 }
 
 TEST_F(Syscalls, MunmapOfAMiddlePartSplitsTheVma) {
@@ -118,8 +118,8 @@ TEST_F(Syscalls, MprotectReadOnlyThenWriteIsSigsegv) {
   EXPECT_EQ(cost, Cycles{c.syscall + c.vma_op + kPages * c.pte_update + kPages * c.invlpg});
   for (uint64_t a = kBase; a < kBase + kLen; a += kPageSize) ASSERT_FALSE(writable(p, a));
   EXPECT_FALSE(touch(p, kBase, A::kRead).has_value());  // reads still work without a fault
-  auto r = touch(p, kBase, A::kWrite);
-  EXPECT_FALSE(r->resolved);
+  FaultResult r = fault(p, kBase, A::kWrite);
+  EXPECT_FALSE(r.resolved);
   EXPECT_EQ(p.segv, 1u);
 }
 
@@ -140,7 +140,7 @@ TEST_F(Syscalls, MprotectKeepsCopyOnWriteIntact) {
   k().mprotect(p, kBase, kLen, kProtRead | kProtWrite, 0);
   // Shared with the child: must stay read-only, so the next write still copies.
   EXPECT_FALSE(writable(p, kBase));
-  EXPECT_EQ(touch(p, kBase, A::kWrite)->outcome, O::kCowCopy);
+  EXPECT_EQ(fault(p, kBase, A::kWrite).outcome, O::kCowCopy);
 }
 
 TEST_F(Syscalls, MprotectPartSplitsAndMergesBack) {
@@ -169,7 +169,7 @@ TEST_F(Syscalls, MprotectNoneKeepsTheFrames) {
   EXPECT_FALSE(touch(p, kBase, A::kRead).has_value());  // back, with no fault
   EXPECT_EQ(frame(p, kBase), f);
   k().mprotect(p, kBase, kLen, trace::kProtNone, 0);
-  EXPECT_FALSE(touch(p, kBase, A::kRead)->resolved);
+  EXPECT_FALSE(fault(p, kBase, A::kRead).resolved);
 }
 
 TEST_F(Syscalls, MprotectErrors) {
@@ -222,8 +222,8 @@ TEST_F(Syscalls, MadviseDontneedDropsPages) {
   EXPECT_EQ(cost, Cycles{c.syscall + c.vma_op + 4 * c.zap_per_page + 4 * c.invlpg});  // 2450 + 240 + 1200
   EXPECT_EQ(k().frames_in_use(), 1u + 3u + kPages - 4);
   EXPECT_EQ(p.mm->vmas.vmas().size(), 1u);  // the mapping stays
-  EXPECT_EQ(touch(p, kBase, A::kRead)->outcome, O::kZeroPageMap);      // zeros again
-  EXPECT_EQ(touch(p, kBase + kPageSize, A::kWrite)->outcome, O::kAnonZeroFill);
+  EXPECT_EQ(fault(p, kBase, A::kRead).outcome, O::kZeroPageMap);      // zeros again
+  EXPECT_EQ(fault(p, kBase + kPageSize, A::kWrite).outcome, O::kAnonZeroFill);
 }
 
 TEST_F(Syscalls, SharedAnonymousMemoryLivesUntilItsLastMappingGoes) {

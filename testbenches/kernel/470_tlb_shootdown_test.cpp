@@ -53,12 +53,12 @@ TEST_F(Shootdown, ZeroPageCowInvalidatesEveryCoreRunningTheMm) {
   k().switch_to(1, p);  // the same mm on both cores (as two threads would be)
   tlb_[0].take();
   tlb_[1].take();
-  auto r = touch(p, kBase, A::kWrite, 0);
-  EXPECT_EQ(r->outcome, O::kZeroPageCow);
+  FaultResult r = fault(p, kBase, A::kWrite, 0);
+  EXPECT_EQ(r.outcome, O::kZeroPageCow);
   // The old read-only translation goes on both cores; core 1 needs an IPI (sender pays 3000).
   EXPECT_EQ(tlb_[0].take(), Log{page(kBase)});
   EXPECT_EQ(tlb_[1].take(), Log{page(kBase)});
-  EXPECT_EQ(r->cycles, Cycles{6830 + c.ipi});
+  EXPECT_EQ(r.cycles, Cycles{6830 + c.ipi});
   EXPECT_EQ(k().take_interrupt_cycles(1), c.ipi_handler);  // the receiver pays 1500
   EXPECT_EQ(k().take_interrupt_cycles(1), 0u);               // once
   EXPECT_EQ(k().take_interrupt_cycles(0), 0u);               // the sender got no IPI
@@ -77,8 +77,8 @@ TEST_F(Shootdown, NoIpiWhenOnlyTheFaultingCoreRunsTheMm) {
   k().switch_to(1, other);
   tlb_[0].take();
   tlb_[1].take();
-  auto r = touch(p, kBase, A::kWrite, 0);
-  EXPECT_EQ(r->cycles, Cycles{6830});
+  FaultResult r = fault(p, kBase, A::kWrite, 0);
+  EXPECT_EQ(r.cycles, Cycles{6830});
   EXPECT_EQ(tlb_[0].take(), Log{page(kBase)});
   EXPECT_TRUE(tlb_[1].log.empty());  // core 1 holds another address space
   EXPECT_EQ(k().take_interrupt_cycles(1), 0u);
@@ -94,9 +94,9 @@ TEST_F(Shootdown, PermissionUpgradesNeedNoFlush) {
   k().switch_to(1, p);
   tlb_[0].take();
   tlb_[1].take();
-  auto r = touch(p, kBase, A::kWrite, 0);
-  EXPECT_EQ(r->outcome, O::kCowReuse);
-  EXPECT_EQ(r->cycles, Cycles{3330});  // no INVLPG, no IPI: the #PF dropped the stale entry
+  FaultResult r = fault(p, kBase, A::kWrite, 0);
+  EXPECT_EQ(r.outcome, O::kCowReuse);
+  EXPECT_EQ(r.cycles, Cycles{3330});  // no INVLPG, no IPI: the #PF dropped the stale entry
   EXPECT_TRUE(tlb_[0].log.empty());
   EXPECT_TRUE(tlb_[1].log.empty());
 }
@@ -171,10 +171,10 @@ TEST_F(ShootdownWithPcid, CoresThatRanTheMmEarlierAreCleanedWithoutIpis) {
   k().switch_to(0, p);
   tlb_[0].take();
   tlb_[1].take();
-  auto r = touch(p, kBase, A::kWrite, 0);
+  FaultResult r = fault(p, kBase, A::kWrite, 0);
   EXPECT_EQ(tlb_[0].take(), Log{page(kBase)});
   EXPECT_EQ(tlb_[1].take(), Log{page(kBase)});
-  EXPECT_EQ(r->cycles, Cycles{6830});  // no IPI: core 1 is not running p
+  EXPECT_EQ(r.cycles, Cycles{6830});  // no IPI: core 1 is not running p
   EXPECT_EQ(k().take_interrupt_cycles(1), 0u);
 }
 

@@ -25,14 +25,14 @@ class Thp : public KernelTest {
 
 TEST_F(Thp, WriteFirstTouchAllocatesAndZeroesTwoMegabytes) {
   Process& p = huge_region();
-  auto r = touch(p, kBase + 0x1234, A::kWrite);
-  ASSERT_TRUE(r->resolved);
-  EXPECT_EQ(r->outcome, O::kThpZeroFill);
+  FaultResult r = fault(p, kBase + 0x1234, A::kWrite);
+  ASSERT_TRUE(r.resolved);
+  EXPECT_EQ(r.outcome, O::kThpZeroFill);
   // PDPT + PD (no PT: the PMD is the leaf), one folio, its PMD, a deposited table for a later
   // split, and 512 page zeroings: 3300 + 3000 + 1200 + 30 + 1500 + 1024000 = 1033030.
-  EXPECT_EQ(r->cycles, Cycles{c.exception_entry + c.fault_base + c.exception_return + 2 * c.table_alloc +
+  EXPECT_EQ(r.cycles, Cycles{c.exception_entry + c.fault_base + c.exception_return + 2 * c.table_alloc +
                               c.page_alloc + c.pte_update + c.table_alloc + 512 * c.page_zero});
-  EXPECT_EQ(r->cycles, Cycles{1033030});
+  EXPECT_EQ(r.cycles, Cycles{1033030});
   EXPECT_TRUE(huge(p, kBase));
   EXPECT_TRUE(writable(p, kBase));
   // Every 4 KiB page of the 2 MiB is now mapped: no further fault there.
@@ -44,40 +44,40 @@ TEST_F(Thp, WriteFirstTouchAllocatesAndZeroesTwoMegabytes) {
   EXPECT_EQ(s.anon_huge, k2M);
   EXPECT_EQ(s.private_dirty, k2M);
   // One fault per 2 MiB: the second 2 MiB takes one more.
-  EXPECT_EQ(touch(p, kBase + k2M, A::kWrite)->outcome, O::kThpZeroFill);
+  EXPECT_EQ(fault(p, kBase + k2M, A::kWrite).outcome, O::kThpZeroFill);
   EXPECT_EQ(p.minflt(), 2u);
 }
 
 TEST_F(Thp, ReadFirstTouchMapsTheHugeZeroPage) {
   Process& p = huge_region();
-  auto r = touch(p, kBase, A::kRead);
-  EXPECT_EQ(r->outcome, O::kThpZeroPageMap);
-  EXPECT_EQ(r->cycles, Cycles{3300 + 2 * c.table_alloc + c.table_alloc + c.pte_update});  // 7830
+  FaultResult r = fault(p, kBase, A::kRead);
+  EXPECT_EQ(r.outcome, O::kThpZeroPageMap);
+  EXPECT_EQ(r.cycles, Cycles{3300 + 2 * c.table_alloc + c.table_alloc + c.pte_update});  // 7830
   EXPECT_EQ(frame(p, kBase), k().frames().huge_zero_page());
   EXPECT_FALSE(writable(p, kBase));
   EXPECT_EQ(k().rollup(p).rss, 0u);  // counts nowhere
   // Writing over it: a fresh huge page (Linux >= 6.13), the 2 MiB range flushed (> 33 pages: full).
-  auto w = touch(p, kBase + 4096, A::kWrite);
-  EXPECT_EQ(w->outcome, O::kThpZeroFill);
-  EXPECT_EQ(w->cycles, Cycles{3300 + c.page_alloc + c.pte_update + 512 * c.page_zero + c.full_flush});
+  FaultResult w = fault(p, kBase + 4096, A::kWrite);
+  EXPECT_EQ(w.outcome, O::kThpZeroFill);
+  EXPECT_EQ(w.cycles, Cycles{3300 + c.page_alloc + c.pte_update + 512 * c.page_zero + c.full_flush});
   EXPECT_EQ(k().rollup(p).anon_huge, k2M);
 }
 
 TEST_F(Thp, EligibilityNeedsTheWholeAlignedRangeAndTheAdvice) {
   Process& p = start(1);
   map_anon(p, kBase, 2 * k2M);  // no MADV_HUGEPAGE: 4 KiB pages under thp=madvise
-  EXPECT_EQ(touch(p, kBase, A::kWrite)->outcome, O::kAnonZeroFill);
+  EXPECT_EQ(fault(p, kBase, A::kWrite).outcome, O::kAnonZeroFill);
   Process& q = start(2);
   // [kBase + 4K, kBase + 4M + 4K): only [kBase + 2M, kBase + 4M) is a whole aligned 2 MiB.
   map_anon(q, kBase + kPageSize, 2 * k2M);
   k().madvise(q, kBase + kPageSize, 2 * k2M, trace::Advice::kHugepage, 0);
-  EXPECT_EQ(touch(q, kBase + kPageSize, A::kWrite)->outcome, O::kAnonZeroFill);
-  EXPECT_EQ(touch(q, kBase + k2M, A::kWrite)->outcome, O::kThpZeroFill);
-  EXPECT_EQ(touch(q, kBase + 2 * k2M, A::kWrite)->outcome, O::kAnonZeroFill);  // the tail 4 KiB
+  EXPECT_EQ(fault(q, kBase + kPageSize, A::kWrite).outcome, O::kAnonZeroFill);
+  EXPECT_EQ(fault(q, kBase + k2M, A::kWrite).outcome, O::kThpZeroFill);
+  EXPECT_EQ(fault(q, kBase + 2 * k2M, A::kWrite).outcome, O::kAnonZeroFill);  // the tail 4 KiB
   // MADV_NOHUGEPAGE opts a range out again.
   Process& r = huge_region(3);
   k().madvise(r, kBase, 2 * k2M, trace::Advice::kNohugepage, 0);
-  EXPECT_EQ(touch(r, kBase, A::kWrite)->outcome, O::kAnonZeroFill);
+  EXPECT_EQ(fault(r, kBase, A::kWrite).outcome, O::kAnonZeroFill);
 }
 
 TEST_F(Thp, AlwaysModeNeedsNoAdvice) {
@@ -85,7 +85,7 @@ TEST_F(Thp, AlwaysModeNeedsNoAdvice) {
   kernel_ = std::make_unique<Kernel>(params_, mem_, 4, 1, false);
   Process& p = start(1);
   map_anon(p, kBase, k2M);
-  EXPECT_EQ(touch(p, kBase, A::kWrite)->outcome, O::kThpZeroFill);
+  EXPECT_EQ(fault(p, kBase, A::kWrite).outcome, O::kThpZeroFill);
   std::string smaps = k().smaps(p, trace::NameTable{});
   EXPECT_NE(smaps.find("AnonHugePages:      2048 kB\n"), std::string::npos);
   EXPECT_NE(smaps.find("THPeligible:           1\n"), std::string::npos);
@@ -122,11 +122,11 @@ TEST_F(Thp, ChildWriteSplitsItsPmdAndCopiesOneSubpage) {
   write_all(p, kBase, 2 * k2M);
   k().fork(p, 2, false, 0, Cycles{0});
   Process& ch = *k().process(2);
-  auto r = touch(ch, kBase + 5 * kPageSize, A::kWrite);
-  EXPECT_EQ(r->outcome, O::kCowCopy);
+  FaultResult r = fault(ch, kBase + 5 * kPageSize, A::kWrite);
+  EXPECT_EQ(r.outcome, O::kCowCopy);
   // Split with the deposited table (pmd_split + 512 PTE writes), the 2 MiB flushed (full),
   // then a 4 KiB copy and its INVLPG: 3300 + 6000 + 15360 + 600 + 1200 + 2400 + 30 + 300 = 29190.
-  EXPECT_EQ(r->cycles, Cycles{29190});
+  EXPECT_EQ(r.cycles, Cycles{29190});
   touch(ch, kBase + k2M, A::kWrite);
   EXPECT_EQ(ch.minflt(), 2u);
   EXPECT_EQ(ch.thp_splits, 2u);
@@ -140,7 +140,7 @@ TEST_F(Thp, ChildWriteSplitsItsPmdAndCopiesOneSubpage) {
   EXPECT_EQ(pr.anon_huge, 2 * k2M);
   EXPECT_EQ(pr.private_dirty, 2 * kPageSize);  // the two originals now have one mapping
   // The child's other subpages are still shared and read-only: each write is another 4 KiB copy.
-  EXPECT_EQ(touch(ch, kBase + 6 * kPageSize, A::kWrite)->outcome, O::kCowCopy);
+  EXPECT_EQ(fault(ch, kBase + 6 * kPageSize, A::kWrite).outcome, O::kCowCopy);
 }
 
 TEST_F(Thp, ReuseWhenTheOtherSideIsGone) {
@@ -148,9 +148,9 @@ TEST_F(Thp, ReuseWhenTheOtherSideIsGone) {
   write_all(p, kBase, 2 * k2M);
   k().fork(p, 2, false, 0, Cycles{0});
   k().exit(*k().process(2), "exit", Cycles{0});
-  auto r = touch(p, kBase, A::kWrite);
-  EXPECT_EQ(r->outcome, O::kThpReuse);  // the whole PMD back, no copy, no flush
-  EXPECT_EQ(r->cycles, Cycles{3330});
+  FaultResult r = fault(p, kBase, A::kWrite);
+  EXPECT_EQ(r.outcome, O::kThpReuse);  // the whole PMD back, no copy, no flush
+  EXPECT_EQ(r.cycles, Cycles{3330});
   EXPECT_TRUE(huge(p, kBase));
   EXPECT_TRUE(writable(p, kBase));
 }
@@ -162,15 +162,15 @@ TEST_F(Thp, CopyPolicyCopiesTwoMegabytes) {
   write_all(p, kBase, k2M);
   k().fork(p, 2, false, 0, Cycles{0});
   Process& ch = *k().process(2);
-  auto r = touch(ch, kBase, A::kWrite);
-  EXPECT_EQ(r->outcome, O::kThpCopy);
+  FaultResult r = fault(ch, kBase, A::kWrite);
+  EXPECT_EQ(r.outcome, O::kThpCopy);
   // alloc + PMD + 512 x copy + the 2 MiB flushed: 3300 + 1200 + 30 + 1228800 + 600.
-  EXPECT_EQ(r->cycles, Cycles{3300 + 1200 + 30 + 512 * c.page_copy + 600});
+  EXPECT_EQ(r.cycles, Cycles{3300 + 1200 + 30 + 512 * c.page_copy + 600});
   EXPECT_EQ(ch.pages_copied, 512u);
   EXPECT_TRUE(huge(ch, kBase));
   EXPECT_NE(frame(ch, kBase), frame(p, kBase));
   EXPECT_EQ(info(frame(p, kBase)).refcount, 1u);
-  EXPECT_EQ(touch(p, kBase, A::kWrite)->outcome, O::kThpReuse);
+  EXPECT_EQ(fault(p, kBase, A::kWrite).outcome, O::kThpReuse);
 }
 
 TEST_F(Thp, PartialMunmapSplitsTheEdge) {
