@@ -113,7 +113,8 @@ std::atomic<uint32_t>* events = nullptr;  // futex words, 1 = posted
 uint32_t* label_uses = nullptr;           // per label: snapshots taken so far (under snapshot_lock)
 std::string out_dir;
 bool verbose = false;           // --verbose: faults of every access record on stderr
-bool in_trace_process = false;  // in a trace process (not the player's first process)
+bool in_trace_process = false;
+std::string tmp_dir;  // files for file= mappings; removed however the player ends  // in a trace process (not the player's first process)
 
 // Per-process state. Each real process has its own copy (fork copies it); buffers are sized
 // before the first fork so nothing is allocated during the run.
@@ -144,6 +145,10 @@ size_t out_cap = 0;
     _exit(kind == 2 ? kExitSkip : 1);
   }
   fprintf(stderr, "%s%s\n", kind == 2 ? "SKIP: " : "cowsim-native-player: ", msg);
+  if (!tmp_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(tmp_dir, ec);
+  }
   exit(kind == 2 ? kExitSkip : 1);
 }
 #define ERROR(...) fail(1, __VA_ARGS__)
@@ -736,7 +741,7 @@ int run(int argc, char** argv) {
   }
 
   // Files backing file mappings: in tmpfs when possible, so faults on them are never major.
-  std::string tmp;
+  std::string& tmp = tmp_dir;
   {
     std::string base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : (getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     std::string tmpl = base + "/cowsim-native-XXXXXX";
