@@ -26,7 +26,11 @@ TranslateResult TlbModule::translate_slow(Pfn root, VirtAddr va, AccessType type
   r.latency += w.latency;
   miss_latency_.add(r.latency.value - before);
   if (!w.ok()) {
-    invalidate_page(pcid_, va);  // a #PF drops entries for the faulting address
+    // A #PF drops the TLB and paging-structure-cache entries for the faulting address.
+    l1i_.invalidate_page(va, pcid_);
+    l1d_.invalidate_page(va, pcid_);
+    stlb_.invalidate_page(va, pcid_);
+    walker_->invalidate_caches(va, pcid_);
     r.fault = w.fault;
     return r;
   }

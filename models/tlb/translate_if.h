@@ -18,6 +18,7 @@ class WalkIf : public virtual sc_core::sc_interface {
   virtual WalkResult walk(Pfn root, VirtAddr va, AccessType type, uint16_t pcid) = 0;
   virtual void flush_caches(uint16_t pcid) = 0;  // paging-structure caches of one context
   virtual void flush_caches() = 0;               // all of them
+  virtual void invalidate_caches(VirtAddr va, uint16_t pcid) = 0;  // entries for one address
 };
 
 // TLB maintenance the kernel performs on a core's TLB.

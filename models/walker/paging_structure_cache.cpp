@@ -33,6 +33,15 @@ void PagingStructureCache::fill(VirtAddr va, uint16_t pcid, const PscEntry& valu
   policy_->touch(set, way);
 }
 
+void PagingStructureCache::invalidate(VirtAddr va, uint16_t pcid) {
+  if (entries_.empty()) return;
+  uint64_t key = va.value >> shift_;
+  PscEntry* e = &entries_[size_t(key & set_mask_) * ways_];
+  uint64_t tag = key | (uint64_t{pcid} << 48);
+  for (uint32_t w = 0; w < ways_; ++w)
+    if (e[w].tag == tag) e[w].tag = PscEntry::kInvalid;
+}
+
 void PagingStructureCache::flush_pcid(uint16_t pcid) {
   for (auto& e : entries_)
     if (e.tag != PscEntry::kInvalid && (e.tag >> 48) == pcid) e.tag = PscEntry::kInvalid;

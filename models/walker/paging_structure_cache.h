@@ -41,6 +41,7 @@ class PagingStructureCache {
     return nullptr;
   }
   void fill(VirtAddr va, uint16_t pcid, const PscEntry& value);
+  void invalidate(VirtAddr va, uint16_t pcid);  // the entry that would translate `va`
   void flush_pcid(uint16_t pcid);
   void flush_all();
   uint64_t hits() const { return hits_; }

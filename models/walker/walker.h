@@ -39,6 +39,10 @@ class Walker {
   void flush_caches() {
     for (auto& c : psc_) c.flush_all();
   }
+  // A page fault drops the cached entries that translate the faulting address (SDM 4.10.4.1).
+  void invalidate_caches(VirtAddr va, uint16_t pcid) {
+    for (auto& c : psc_) c.invalidate(va, pcid);
+  }
 
   unsigned levels() const { return levels_; }
   uint64_t walks() const { return walks_; }

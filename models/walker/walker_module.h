@@ -25,6 +25,7 @@ class WalkerModule : public sc_core::sc_module, public WalkIf, private PteMemory
   }
   void flush_caches(uint16_t pcid) override { walker_.flush_caches(pcid); }
   void flush_caches() override { walker_.flush_caches(); }
+  void invalidate_caches(VirtAddr va, uint16_t pcid) override { walker_.invalidate_caches(va, pcid); }
   const Walker& logic() const { return walker_; }
 
  private:
