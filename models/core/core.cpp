@@ -35,6 +35,7 @@ FaultResult Core::raise_fault(Process& p, const Fault& f) {
   ext_.process = &p;
   ext_.fault = f;
   ext_.core = id_;
+  ext_.now = clock_.now();
   tx_.set_address(f.addr.value);
   tx_.set_command(f.access == AccessType::kWrite ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
   tx_.set_data_ptr(nullptr);

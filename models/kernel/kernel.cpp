@@ -250,9 +250,8 @@ bool Kernel::exclusive_to(const AddressSpace& mm, Pfn pfn, uint64_t va) const {
   return f.refcount == mine;
 }
 
-uint64_t Kernel::zap(AddressSpace& mm, uint64_t start, uint64_t end) {
-  Cost ignored;
-  split_edges(mm, start, end, 0, ignored);  // a huge page only partly in range is split first
+uint64_t Kernel::zap(AddressSpace& mm, uint64_t start, uint64_t end, unsigned core, Cost& c) {
+  split_edges(mm, start, end, core, c);  // a huge page only partly in range is split first
   uint64_t pages = 0;
   tables_.for_each_leaf(mm.root, start, end, [&](uint64_t, uint64_t& e, unsigned level) {
     Pte pte = Pte::from_raw(e);
@@ -285,7 +284,8 @@ uint64_t Kernel::zap(AddressSpace& mm, uint64_t start, uint64_t end) {
 }
 
 uint64_t Kernel::teardown(AddressSpace& mm) {
-  uint64_t pages = zap(mm, 0, user_address_limit(levels_));
+  Cost none;  // the whole address space: nothing to split
+  uint64_t pages = zap(mm, 0, user_address_limit(levels_), 0, none);
   release_deposits(mm);
   tables_.destroy(mm.root);
   std::vector<uint32_t> shmem;
@@ -328,14 +328,13 @@ int Kernel::syscall_error(Process& p, int err, const std::string& what) {
 
 // ---------------------------------------------------------------- page faults
 
-FaultResult Kernel::kill(Process& p, const std::string& reason, Cost cost) {
+FaultResult Kernel::kill(Process& p, const std::string& reason, Cost cost, Cycles now) {
   FaultResult r;
-  r.cycles = cost.total();
-  exit(p, reason, Cycles{0});
+  r.cycles = cost.total() + exit(p, reason, now + cost.total());  // the core tears the process down
   return r;
 }
 
-FaultResult Kernel::handle_fault(Process& p, const Fault& f, unsigned core) {
+FaultResult Kernel::handle_fault(Process& p, const Fault& f, unsigned core, Cycles now) {
   Cost c;
   c.add(Step::kEntry, cost_.exception_entry);
   c.add(Step::kHandler, cost_.fault_base);
@@ -344,7 +343,7 @@ FaultResult Kernel::handle_fault(Process& p, const Fault& f, unsigned core) {
   auto segv = [&](const char* why) {
     ++p.segv;
     c.add(Step::kSignal, cost_.signal);
-    return kill(p, std::string("SIGSEGV at ") + hex(va) + " (" + why + ")", c);
+    return kill(p, std::string("SIGSEGV at ") + hex(va) + " (" + why + ")", c, now);
   };
   if (f.kind == FaultKind::kNonCanonical) return segv("outside user space");
   Vma* vma = mm.vmas.find(va);
@@ -369,7 +368,7 @@ FaultResult Kernel::handle_fault(Process& p, const Fault& f, unsigned core) {
 
   if (vma->hugetlb) {
     auto outcome = giant_fault(p, *vma, va, write, core, c);
-    if (!outcome) return kill(p, "SIGBUS at " + hex(va) + " (no free 1 GiB hugetlb page)", c);
+    if (!outcome) return kill(p, "SIGBUS at " + hex(va) + " (no free 1 GiB hugetlb page)", c, now);
     return finish(*outcome);
   }
 
@@ -377,13 +376,13 @@ FaultResult Kernel::handle_fault(Process& p, const Fault& f, unsigned core) {
   uint64_t* pmd = tables_.entry(mm.root, f.addr, 2, true, &created);
   c.add(Step::kTableAlloc, uint64_t{cost_.table_alloc} * created);
   created = 0;
-  if (!pmd) return kill(p, "killed: out of memory (page table)", c);
+  if (!pmd) return kill(p, "killed: out of memory (page table)", c, now);
   if ((*pmd & pte_bits::kHuge) || (*pmd == 0 && thp_eligible(*vma, va & ~(kHugePageSize - 1))))
     if (auto outcome = huge_fault(p, *vma, pmd, va, write, core, c)) return finish(*outcome);
 
   uint64_t* slot = tables_.leaf(mm.root, f.addr, true, &created);
   c.add(Step::kTableAlloc, uint64_t{cost_.table_alloc} * created);
-  if (!slot) return kill(p, "killed: out of memory (page table)", c);
+  if (!slot) return kill(p, "killed: out of memory (page table)", c, now);
   uint64_t nx = (vma->prot & trace::kProtExec) ? 0 : pte_bits::kNoExecute;
   uint64_t user_rw = pte_bits::kPresent | pte_bits::kUser | nx;
   uint64_t writable = (vma->prot & trace::kProtWrite) ? pte_bits::kWritable : 0;
@@ -415,14 +414,14 @@ FaultResult Kernel::handle_fault(Process& p, const Fault& f, unsigned core) {
         outcome = FaultOutcome::kZeroPageMap;
       } else {
         auto pfn = new_anon_page(true);
-        if (!pfn) return kill(p, "killed: out of memory", c);
+        if (!pfn) return kill(p, "killed: out of memory", c, now);
         *slot = frame_address(*pfn).value | user_rw | writable | pte_bits::kAccessed | pte_bits::kDirty;
         outcome = FaultOutcome::kAnonZeroFill;
       }
     } else {
       bool allocated, failed;
       Pfn cached = cache_page(cache_key(*vma, page), allocated, failed);
-      if (failed) return kill(p, "killed: out of memory", c);
+      if (failed) return kill(p, "killed: out of memory", c, now);
       if (allocated) {
         c.add(Step::kPageAlloc, cost_.page_alloc);
         c.add(Step::kZero, cost_.page_zero);
@@ -457,7 +456,7 @@ FaultResult Kernel::handle_fault(Process& p, const Fault& f, unsigned core) {
         outcome = FaultOutcome::kSharedMap;
       } else {  // first write to a private file page: copy it out of the page cache
         auto pfn = new_anon_page(false);
-        if (!pfn) return kill(p, "killed: out of memory", c);
+        if (!pfn) return kill(p, "killed: out of memory", c, now);
         *slot = frame_address(*pfn).value | user_rw | writable | pte_bits::kAccessed | pte_bits::kDirty;
         copied();
         outcome = FaultOutcome::kCowCopy;
@@ -481,7 +480,7 @@ FaultResult Kernel::handle_fault(Process& p, const Fault& f, unsigned core) {
     } else {
       bool from_zero = pfn == frames_.zero_page();
       auto fresh = new_anon_page(from_zero);
-      if (!fresh) return kill(p, "killed: out of memory", c);
+      if (!fresh) return kill(p, "killed: out of memory", c, now);
       if (!from_zero) unref_page(pfn, false);
       *slot = frame_address(*fresh).value | user_rw | pte_bits::kWritable | pte_bits::kAccessed | pte_bits::kDirty;
       flush_range(mm, page, page + kPageSize, core, c);  // the old translation is now wrong
@@ -516,7 +515,7 @@ Cycles Kernel::mmap(Process& p, uint64_t addr, uint64_t len, uint8_t prot, uint8
   if (addr < kMmapMinAddr) return syscall_error(p, kEPERM, what + " below vm.mmap_min_addr"), c.total();
   AddressSpace& mm = *p.mm;
   // MAP_FIXED semantics: whatever was mapped there goes first.
-  uint64_t zapped = zap(mm, addr, addr + len);
+  uint64_t zapped = zap(mm, addr, addr + len, core, c);
   if (zapped) {
     c.add(Step::kZap, cost_.zap_per_page * zapped);
     flush_range(mm, addr, addr + len, core, c);
@@ -559,7 +558,7 @@ Cycles Kernel::munmap(Process& p, uint64_t addr, uint64_t len, unsigned core) {
   AddressSpace& mm = *p.mm;
   if (splits_hugetlb(mm, addr, addr + len))
     return syscall_error(p, kEINVAL, what + " range splits a 1 GiB hugetlb page"), c.total();
-  uint64_t zapped = zap(mm, addr, addr + len);
+  uint64_t zapped = zap(mm, addr, addr + len, core, c);
   if (zapped) {
     c.add(Step::kZap, cost_.zap_per_page * zapped);
     flush_range(mm, addr, addr + len, core, c);
@@ -636,7 +635,7 @@ Cycles Kernel::madvise(Process& p, uint64_t addr, uint64_t len, Advice advice, u
   bool complete = true;
   if (advice == Advice::kDontneed) {
     complete = mm.vmas.fully_mapped(addr, end);
-    uint64_t zapped = zap(mm, addr, end);
+    uint64_t zapped = zap(mm, addr, end, core, c);
     if (zapped) {
     c.add(Step::kZap, cost_.zap_per_page * zapped);
     flush_range(mm, addr, end, core, c);

@@ -74,7 +74,8 @@ class Kernel {
   uint64_t take_interrupt_cycles(unsigned core);
 
   // --- faults and system calls; each returns the cycles charged to the calling core ---
-  FaultResult handle_fault(Process& p, const Fault& f, unsigned core);
+  // `now`: when the fault is taken (a process it kills exits at now + the handler's cycles).
+  FaultResult handle_fault(Process& p, const Fault& f, unsigned core, Cycles now = Cycles{0});
   Cycles mmap(Process& p, uint64_t addr, uint64_t len, uint8_t prot, uint8_t flags, uint32_t file, unsigned core);
   Cycles munmap(Process& p, uint64_t addr, uint64_t len, unsigned core);
   Cycles mprotect(Process& p, uint64_t addr, uint64_t len, uint8_t prot, unsigned core);
@@ -112,7 +113,7 @@ class Kernel {
   std::shared_ptr<AddressSpace> new_mm();
   int syscall_error(Process& p, int err, const std::string& what);
   // Kills `p` from inside a fault: SIGSEGV or OOM.
-  FaultResult kill(Process& p, const std::string& reason, Cost cost);
+  FaultResult kill(Process& p, const std::string& reason, Cost cost, Cycles now);
   std::optional<Pfn> alloc_page(Process& p);
   Pfn cache_page(uint64_t key, bool& allocated, bool& failed);
   uint64_t cache_key(const Vma& v, uint64_t addr) const;
@@ -120,7 +121,8 @@ class Kernel {
   // Linux frees such an object with its last mapping. (File pages stay cached.)
   void release_shmem(std::vector<uint32_t> objects);
   // Unmaps present pages in [start, end) and frees emptied tables; returns pages unmapped.
-  uint64_t zap(AddressSpace& mm, uint64_t start, uint64_t end);
+  // Huge pages cut by the range are split first, at `core`'s expense in `c`.
+  uint64_t zap(AddressSpace& mm, uint64_t start, uint64_t end, unsigned core, Cost& c);
   uint64_t teardown(AddressSpace& mm);  // returns pages unmapped
   // Removes stale translations of [start, end) of `mm` from every core that runs it.
   void flush_range(const AddressSpace& mm, uint64_t start, uint64_t end, unsigned core, Cost& c);

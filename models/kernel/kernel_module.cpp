@@ -32,7 +32,7 @@ void KernelModule::b_transport(int, tlm::tlm_generic_payload& tx, sc_core::sc_ti
     tx.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
     return;
   }
-  ext->result = kernel_.handle_fault(*ext->process, ext->fault, ext->core);
+  ext->result = kernel_.handle_fault(*ext->process, ext->fault, ext->core, ext->now);
   delay += sc_core::sc_time::from_value(cycle_.value() * ext->result.cycles.value);
   tx.set_response_status(tlm::TLM_OK_RESPONSE);
 }

@@ -34,6 +34,7 @@ struct FaultExtension : tlm::tlm_extension<FaultExtension> {
   Process* process = nullptr;
   Fault fault;
   unsigned core = 0;
+  Cycles now{0};  // the core's local time when the fault was taken
   FaultResult result;
 
   tlm::tlm_extension_base* clone() const override { return new FaultExtension(*this); }

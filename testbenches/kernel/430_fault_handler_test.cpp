@@ -96,7 +96,8 @@ TEST_F(FaultHandler, FaultOutsideAnyVmaIsSigsegv) {
   write_all(p, kBase, 4 * kPageSize);
   FaultResult r = fault(p, kBase - kPageSize, A::kRead);
   EXPECT_FALSE(r.resolved);
-  EXPECT_EQ(r.cycles, Cycles{c.exception_entry + c.fault_base + c.signal});  // 9150: no return to user
+  // No return to user; the core then tears the process down (exit plus 4 mapped pages).
+  EXPECT_EQ(r.cycles, Cycles{c.exception_entry + c.fault_base + c.signal + c.exit_base + 4 * c.zap_per_page});
   EXPECT_EQ(p.segv, 1u);
   EXPECT_FALSE(p.alive());
   EXPECT_EQ(p.exit_reason, "SIGSEGV at 0x7efffffff000 (no mapping)");
