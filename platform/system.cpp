@@ -2,6 +2,12 @@
 
 namespace cowsim {
 
+KernelParams kernel_params(const SimConfig& cfg) {
+  KernelParams k = cfg.kernel;
+  k.cost.derive_from(cfg.memory.caches.dram);  // page zeroing and copying cost what DRAM says
+  return k;
+}
+
 sc_core::sc_time cycle_time(uint32_t frequency_mhz) {
   // Integer femtoseconds per cycle (333333 fs at 3 GHz): cycle counts map to SystemC time
   // exactly, and stay exact for hours of simulated time.
@@ -13,8 +19,8 @@ System::System(sc_core::sc_module_name name, const SimConfig& cfg, trace::NameTa
     : sc_module(name),
       cycle_(cycle_time(cfg.core.frequency_mhz)),
       phys_(cfg.memory),
-      kernel_(cfg.kernel, phys_, cfg.walker.levels, cfg.cores, strict, cfg.tlb.pcid),
-      memory_("memory", phys_, cycle_),
+      kernel_(kernel_params(cfg), phys_, cfg.walker.levels, cfg.cores, strict, cfg.tlb.pcid),
+      memory_("memory", phys_),
       kernel_module_("kernel", kernel_, names, cycle_) {
   for (unsigned i = 0; i < cfg.cores; ++i) {
     std::string n = std::to_string(i);
@@ -22,13 +28,16 @@ System::System(sc_core::sc_module_name name, const SimConfig& cfg, trace::NameTa
                                             cycle_, streams));
     tlbs_.push_back(std::make_unique<TlbModule>(("tlb" + n).c_str(), cfg.tlb, cfg.seed + 64 * i));
     walkers_.push_back(std::make_unique<WalkerModule>(("walker" + n).c_str(), cfg.walker, cycle_, cfg.seed + 64 * i + 48));
+    caches_.push_back(std::make_unique<CachesModule>(("caches" + n).c_str(), cfg.memory.caches, cycle_, cfg.seed + 64 * i + 56));
   }
   for (unsigned i = 0; i < cfg.cores; ++i) {
     cores_[i]->mmu.bind(tlbs_[i]->cpu);
     cores_[i]->os.bind(kernel_module_.os);
     cores_[i]->fault.bind(kernel_module_.fault);
     tlbs_[i]->walker.bind(walkers_[i]->tlb);
-    walkers_[i]->mem.bind(memory_.bus);
+    cores_[i]->data.bind(caches_[i]->cpu);
+    walkers_[i]->mem.bind(caches_[i]->walk);
+    caches_[i]->mem.bind(memory_.bus);
     kernel_module_.tlbs.bind(tlbs_[i]->control);
   }
 }
@@ -44,8 +53,12 @@ void System::report(StatSink& s) const {
         StatSink::Scope t(s, "tlb");
         tlbs_[i]->report(s);
       }
-      StatSink::Scope w(s, "walker");
-      walkers_[i]->logic().report(s);
+      {
+        StatSink::Scope w(s, "walker");
+        walkers_[i]->logic().report(s);
+      }
+      StatSink::Scope m(s, "caches");
+      caches_[i]->hierarchy().report(s);
     }
   }
   StatSink::Scope k(s, "kernel");

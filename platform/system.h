@@ -1,6 +1,7 @@
 // The top sc_module: a whole simulated machine assembled from a SimConfig.
 //
-//   core[i] --mmu--> tlb[i] --walker--> walker[i] ==mem (TLM)==> memory
+//   core[i] --mmu--> tlb[i] --walker--> walker[i] ==mem (TLM)==> caches[i] ==mem (TLM)==> memory
+//   core[i] --data--> caches[i]
 //   core[i] ==fault (TLM)==> kernel;  core[i] --os--> kernel;  kernel --tlbs[i]--> tlb[i]
 #pragma once
 
@@ -12,6 +13,7 @@
 #include "models/core/core.h"
 #include "models/kernel/kernel.h"
 #include "models/kernel/kernel_module.h"
+#include "models/memory/caches.h"
 #include "models/memory/memory.h"
 #include "models/memory/physical_memory.h"
 #include "models/tlb/tlb_module.h"
@@ -42,7 +44,11 @@ class System : public sc_core::sc_module {
   std::vector<std::unique_ptr<Core>> cores_;
   std::vector<std::unique_ptr<TlbModule>> tlbs_;
   std::vector<std::unique_ptr<WalkerModule>> walkers_;
+  std::vector<std::unique_ptr<CachesModule>> caches_;
 };
+
+// The kernel's parameters with the page zero/copy costs derived from the memory model.
+KernelParams kernel_params(const SimConfig& cfg);
 
 // The duration of one core cycle on SystemC's time axis (resolution 1 fs).
 sc_core::sc_time cycle_time(uint32_t frequency_mhz);

@@ -6,7 +6,7 @@ namespace cowsim {
 
 Core::Core(sc_core::sc_module_name name, unsigned id, const CoreParams& p, uint64_t quantum, uint64_t timeslice,
            sc_core::sc_time cycle, StreamFactory streams)
-    : sc_module(name), mmu("mmu"), os("os"), fault("fault"), id_(id), params_(p), timeslice_(timeslice), cycle_(cycle),
+    : sc_module(name), mmu("mmu"), data("data"), os("os"), fault("fault"), id_(id), params_(p), timeslice_(timeslice), cycle_(cycle),
       streams_(std::move(streams)) {
   clock_.quantum = quantum;
   tx_.set_extension(&ext_);
@@ -17,7 +17,7 @@ Core::Core(sc_core::sc_module_name name, unsigned id, const CoreParams& p, uint6
 void Core::end_of_elaboration() {
   os_ = os.operator->();
   ExecEnv& env = *this;
-  exec_ = std::make_unique<Executor>(params_, id_, clock_, *mmu.operator->(), env);
+  exec_ = std::make_unique<Executor>(params_, id_, clock_, *mmu.operator->(), env, data.operator->());
   os_->attach_core(id_, &wake_);
 }
 

@@ -15,6 +15,7 @@
 #include "models/common/stats.h"
 #include "models/core/executor.h"
 #include "models/kernel/os_if.h"
+#include "models/memory/caches.h"
 #include "models/tlb/translate_if.h"
 
 namespace cowsim {
@@ -24,6 +25,7 @@ class Core : public sc_core::sc_module, private ExecEnv {
   using StreamFactory = std::function<std::unique_ptr<trace::RecordStream>(uint32_t pid)>;
 
   sc_core::sc_port<TranslateIf> mmu;                 // to this core's TLB
+  sc_core::sc_port<DataMemIf> data;                  // to this core's caches
   sc_core::sc_port<OsIf> os;                         // scheduling and system calls
   tlm_utils::simple_initiator_socket<Core> fault;    // page faults, to the kernel
 

@@ -9,8 +9,9 @@ namespace cowsim {
 
 using trace::Op;
 
-Executor::Executor(const CoreParams& p, unsigned core, CoreClock& clock, Translator& mmu, ExecEnv& env)
-    : core_(core), ipc_(p.ipc), clock_(clock), mmu_(mmu), env_(env) {}
+Executor::Executor(const CoreParams& p, unsigned core, CoreClock& clock, Translator& mmu, ExecEnv& env,
+                   DataMemory* data)
+    : core_(core), ipc_(p.ipc), clock_(clock), mmu_(mmu), env_(env), data_(data) {}
 
 bool Executor::translate(Process& p, VirtAddr va, AccessType type) {
   // A handled fault makes the retry succeed; a second fault on the same access would mean the
@@ -18,7 +19,10 @@ bool Executor::translate(Process& p, VirtAddr va, AccessType type) {
   for (int attempt = 0; attempt < 4; ++attempt) {
     TranslateResult r = mmu_.translate(p.mm->root, va, type);
     advance(r.latency);
-    if (r.ok()) return true;
+    if (r.ok()) {
+      if (data_) advance(data_->data_access(frame_address(r.pfn) + va.page_offset(), type == AccessType::kWrite));
+      return true;
+    }
     ++faults_;
     FaultResult f = env_.raise_fault(p, r.fault);
     advance(f.cycles);

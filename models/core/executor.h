@@ -11,6 +11,7 @@
 #include "models/core/core_params.h"
 #include "models/kernel/kernel.h"
 #include "models/kernel/process.h"
+#include "models/memory/data_memory.h"
 #include "models/tlb/translator.h"
 #include "traces/record.h"
 
@@ -48,7 +49,9 @@ enum class StopReason { kExited, kBlocked, kPreempted, kMigrated };
 
 class Executor {
  public:
-  Executor(const CoreParams& p, unsigned core, CoreClock& clock, Translator& mmu, ExecEnv& env);
+  // `data`: where translated accesses go (null: translation only, no data-access time).
+  Executor(const CoreParams& p, unsigned core, CoreClock& clock, Translator& mmu, ExecEnv& env,
+           DataMemory* data = nullptr);
 
   // Runs `p` until it exits, blocks, moves to another core, or its slice ends while another
   // process waits for this core.
@@ -75,6 +78,7 @@ class Executor {
   CoreClock& clock_;
   Translator& mmu_;
   ExecEnv& env_;
+  DataMemory* data_;
   uint64_t accesses_ = 0, records_ = 0, faults_ = 0, busy_ = 0;
 };
 

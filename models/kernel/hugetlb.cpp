@@ -34,7 +34,7 @@ std::optional<FaultOutcome> Kernel::giant_fault(Process& p, Vma& v, uint64_t va,
       } else {
         auto head = fresh();
         if (!head) return std::nullopt;
-        c.add(Step::kZero, cost_.page_zero * kSmallPages);
+        c.add(Step::kZero, cost_.giant_zero);
         frames_.info(*head).flags |= frame_flags::kPageCache;
         ++frames_.info(*head).refcount;  // the cache's own reference
         page_cache_.emplace(key, *head);
@@ -46,7 +46,7 @@ std::optional<FaultOutcome> Kernel::giant_fault(Process& p, Vma& v, uint64_t va,
     }
     auto head = fresh();
     if (!head) return std::nullopt;
-    c.add(Step::kZero, cost_.page_zero * kSmallPages);
+    c.add(Step::kZero, cost_.giant_zero);
     frames_.info(*head).flags |= frame_flags::kAnon | frame_flags::kAnonExclusive;
     v.anon_vma = true;
     *pud = frame_address(*head).value | bits | (write ? pte_bits::kDirty : 0);
@@ -64,7 +64,7 @@ std::optional<FaultOutcome> Kernel::giant_fault(Process& p, Vma& v, uint64_t va,
   }
   auto copy = fresh();
   if (!copy) return std::nullopt;
-  c.add(Step::kCopy, cost_.page_copy * kSmallPages);
+  c.add(Step::kCopy, cost_.giant_copy);
   frames_.info(*copy).flags |= frame_flags::kAnon | frame_flags::kAnonExclusive;
   unref_page(head, false);
   *pud = frame_address(*copy).value | bits | pte_bits::kDirty;

@@ -68,7 +68,7 @@ std::optional<FaultOutcome> Kernel::huge_fault(Process& p, Vma& v, uint64_t* pmd
       frames_.put(*head);
       return std::nullopt;
     }
-    c.add(Step::kZero, uint64_t{cost_.page_zero} * 512);
+    c.add(Step::kZero, cost_.huge_zero);
     map_new(*head);
     return FaultOutcome::kThpZeroFill;
   }
@@ -79,7 +79,7 @@ std::optional<FaultOutcome> Kernel::huge_fault(Process& p, Vma& v, uint64_t* pmd
   if (head == frames_.huge_zero_page()) {
     // Linux >= 6.13: writing over the huge zero page allocates a fresh huge page.
     if (auto fresh = new_folio()) {
-      c.add(Step::kZero, uint64_t{cost_.page_zero} * 512);
+      c.add(Step::kZero, cost_.huge_zero);
       map_new(*fresh);
       flush_range(mm, haddr, haddr + kHugePageSize, core, c);
       return FaultOutcome::kThpZeroFill;
@@ -95,7 +95,7 @@ std::optional<FaultOutcome> Kernel::huge_fault(Process& p, Vma& v, uint64_t* pmd
   }
   if (params_.thp.cow_policy == ThpCowPolicy::kCopy) {
     if (auto fresh = new_folio()) {
-      c.add(Step::kCopy, uint64_t{cost_.page_copy} * 512);
+      c.add(Step::kCopy, cost_.huge_copy);
       --folio.entire;
       frames_.put(head);
       map_new(*fresh);

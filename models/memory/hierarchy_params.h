@@ -3,6 +3,8 @@
 // them under `memory.`, so the paths are memory.l1d.size, memory.dram.bandwidth, ...
 #pragma once
 
+#include <cmath>
+
 #include <cstdint>
 #include <string>
 
@@ -52,6 +54,13 @@ struct DramParams {
           0.01, 4096.0);
   }
 };
+
+// Cycles to stream `moved` bytes through DRAM (zeroing moves a page once, copying twice):
+// one DRAM latency, then the bytes at the configured bandwidth.
+inline Cycles dram_stream_cycles(const DramParams& d, uint64_t moved) {
+  if (moved == 0) return Cycles{0};
+  return Cycles{d.latency + static_cast<uint64_t>(std::ceil(static_cast<double>(moved) / d.bandwidth))};
+}
 
 struct MemoryHierarchyParams {
   // Skylake-SP: L1D 32 KiB 8-way 4 cycles; L2 1 MiB 16-way 14 cycles (Intel 64 and IA-32

@@ -4,8 +4,7 @@
 
 namespace cowsim {
 
-Memory::Memory(sc_core::sc_module_name name, PhysicalMemory& mem, sc_core::sc_time cycle)
-    : sc_module(name), bus("bus"), mem_(mem), latency_(cycle * mem.latency()) {
+Memory::Memory(sc_core::sc_module_name name, PhysicalMemory& mem) : sc_module(name), bus("bus"), mem_(mem) {
   bus.register_b_transport(this, &Memory::b_transport);
   bus.register_transport_dbg(this, &Memory::transport_dbg);
 }
@@ -32,9 +31,7 @@ bool Memory::access(tlm::tlm_generic_payload& tx) {
   return true;
 }
 
-void Memory::b_transport(int, tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
-  if (access(tx)) delay += latency_;
-}
+void Memory::b_transport(int, tlm::tlm_generic_payload& tx, sc_core::sc_time&) { access(tx); }
 
 unsigned int Memory::transport_dbg(int, tlm::tlm_generic_payload& tx) { return access(tx) ? 8 : 0; }
 

@@ -1,5 +1,5 @@
-// Memory sc_module: a TLM-2.0 target in front of PhysicalMemory. Page-table walks read and
-// update PTEs through it with b_transport; each access annotates the configured latency.
+// Memory sc_module: a TLM-2.0 target in front of PhysicalMemory, holding the contents. Page
+// walks read and update PTEs through it (via their core's caches, which account the time).
 #pragma once
 
 #include <systemc>
@@ -14,7 +14,7 @@ class Memory : public sc_core::sc_module {
  public:
   tlm_utils::multi_passthrough_target_socket<Memory> bus;  // one binding per walker
 
-  Memory(sc_core::sc_module_name name, PhysicalMemory& mem, sc_core::sc_time cycle);
+  Memory(sc_core::sc_module_name name, PhysicalMemory& mem);
   const char* kind() const override { return "cowsim::Memory"; }
 
  private:
@@ -23,7 +23,6 @@ class Memory : public sc_core::sc_module {
   bool access(tlm::tlm_generic_payload& tx);
 
   PhysicalMemory& mem_;
-  sc_core::sc_time latency_;
 };
 
 }  // namespace cowsim

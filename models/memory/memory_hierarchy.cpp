@@ -93,9 +93,7 @@ Level MemoryHierarchy::probe(PhysAddr pa) const {
 }
 
 Cycles MemoryHierarchy::stream_cycles(uint64_t moved) const {
-  if (moved == 0) return Cycles{0};
-  const double transfer = std::ceil(static_cast<double>(moved) / dram_bandwidth_);
-  return Cycles{dram_latency_ + static_cast<uint64_t>(transfer)};
+  return dram_stream_cycles(DramParams{dram_latency_, dram_bandwidth_}, moved);
 }
 
 Cycles MemoryHierarchy::zero_page(PhysAddr, uint64_t bytes) {

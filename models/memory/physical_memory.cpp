@@ -5,7 +5,7 @@
 namespace cowsim {
 
 PhysicalMemory::PhysicalMemory(const MemoryParams& p)
-    : frames_(p.size >> kPageShift), latency_(p.latency), index_((frames_ >> kChunkShift) + 1) {
+    : frames_(p.size >> kPageShift), index_((frames_ >> kChunkShift) + 1) {
   pages_.emplace_back();  // slot 0 = none
 }
 

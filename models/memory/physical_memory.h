@@ -19,7 +19,6 @@ class PhysicalMemory {
 
   explicit PhysicalMemory(const MemoryParams& p);
   uint64_t frame_count() const { return frames_; }
-  uint32_t latency() const { return latency_; }
 
   // Gives frame `pfn` backing storage, zero-filled (it is becoming a page-table page).
   TablePage& attach_table(Pfn pfn);
@@ -58,7 +57,6 @@ class PhysicalMemory {
   }
 
   uint64_t frames_;
-  uint32_t latency_;
   // Two-level radix index pfn -> slot, chunks created on first use.
   std::vector<std::unique_ptr<Chunk>> index_;
   std::vector<std::unique_ptr<TablePage>> pages_;

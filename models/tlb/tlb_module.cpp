@@ -16,6 +16,7 @@ TranslateResult TlbModule::translate_slow(Pfn root, VirtAddr va, AccessType type
     r.latency += Cycles{stlb_.latency()};
     e = stlb_.lookup(va, pcid_);
     if (e && permits(*e, type)) {
+      r.pfn = e->frame_of(va);
       l1.fill(va, pcid_, translation_of(*e, va));
       miss_latency_.add(r.latency.value - before);
       return r;
@@ -34,6 +35,7 @@ TranslateResult TlbModule::translate_slow(Pfn root, VirtAddr va, AccessType type
     r.fault = w.fault;
     return r;
   }
+  r.pfn = w.translation.pfn;
   stlb_.fill(va, pcid_, w.translation);
   l1.fill(va, pcid_, w.translation);
   return r;

@@ -26,7 +26,10 @@ class TlbModule : public sc_core::sc_module, public TranslateIf, public TlbContr
     TranslateResult r;
     r.latency = Cycles{l1.latency()};
     const TlbEntry* e = l1.lookup(va, pcid_);
-    if (e && permits(*e, type)) return r;  // the common case: an L1 hit
+    if (e && permits(*e, type)) {  // the common case: an L1 hit
+      r.pfn = e->frame_of(va);
+      return r;
+    }
     return translate_slow(root, va, type, l1, e, r);
   }
   void invalidate_page(uint16_t pcid, VirtAddr va) override {

@@ -9,6 +9,7 @@ namespace cowsim {
 struct TranslateResult {
   Fault fault;  // kind != kNone: the access faulted
   Cycles latency{0};
+  Pfn pfn;      // the 4 KiB frame holding the address, when it did not fault
   bool ok() const { return fault.kind == FaultKind::kNone; }
 };
 

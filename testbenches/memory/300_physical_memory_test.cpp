@@ -11,14 +11,12 @@ namespace {
 PhysicalMemory make(uint64_t size) {
   MemoryParams p;
   p.size = size;
-  p.latency = 7;
   return PhysicalMemory(p);
 }
 
 TEST(PhysicalMemory, Geometry) {
   PhysicalMemory m = make(64 << 20);
   EXPECT_EQ(m.frame_count(), 16384u);  // 64 MiB / 4 KiB
-  EXPECT_EQ(m.latency(), 7u);
   EXPECT_EQ(m.tables_in_use(), 0u);  // nothing attached yet
 }
 

@@ -4,6 +4,7 @@
 
 #include "models/common/error.h"
 #include "platform/sim_config.h"
+#include "platform/system.h"
 #include "testbenches/platform/run_helpers.h"
 
 namespace cowsim::test {
@@ -15,12 +16,24 @@ const char* kTouch1M = R"(cowsim-trace 1
 1 exit
 )";
 
-// Cycles of kTouch1M on an otherwise idle core, from the default configuration's costs.
+// Every cache level and DRAM at the same latency, so each memory access (PTE or data) costs
+// kFlatLatency wherever it hits, and the cycle count can be derived by hand.
+constexpr uint64_t kFlatLatency = 20;
+const std::vector<std::string> kFlat = {"memory.l1d.latency=20", "memory.l2.latency=20", "memory.llc.latency=20",
+                                        "memory.dram.latency=20"};
+SimConfig flat_config(std::vector<std::string> more = {}) {
+  ConfigSources src;
+  src.overrides = kFlat;
+  src.overrides.insert(src.overrides.end(), more.begin(), more.end());
+  return load_config(src);
+}
+
+// Cycles of kTouch1M on an otherwise idle core, from the configuration's costs (kFlat caches).
 // 0x7f0000000000 is 2 MiB aligned, so all 256 pages share one page-table page.
 uint64_t touch_1m_cycles(const SimConfig& c) {
-  const KernelCosts& k = c.kernel.cost;
+  const KernelCosts k = kernel_params(c).cost;  // page zeroing derived from DRAM bandwidth
   // Every TLB miss looks up the L1 DTLB and then the STLB before walking.
-  uint64_t tlb = c.tlb.l1d.latency + c.tlb.stlb.latency, setup = c.walker.setup_latency, mem = c.memory.latency;
+  uint64_t tlb = c.tlb.l1d.latency + c.tlb.stlb.latency, setup = c.walker.setup_latency, mem = kFlatLatency;
   uint64_t switch_in = k.context_switch + k.full_flush;  // the core had no mm loaded
   uint64_t mmap = k.syscall + k.vma_op;
   uint64_t fault = k.exception_entry + k.fault_base + k.page_alloc + k.page_zero + k.pte_update + k.exception_return;
@@ -28,17 +41,18 @@ uint64_t touch_1m_cycles(const SimConfig& c) {
   // PDPT, PD and PT (3 table pages); the retry reads 4 levels, sets Accessed in the 3 upper
   // entries (the kernel wrote the leaf with A and D already set) and fills the
   // paging-structure caches.
-  uint64_t first = (tlb + setup + mem) + (fault + 3 * k.table_alloc) + (tlb + setup + 4 * mem + 3 * mem);
+  // Each page's store, once translated, is one data access (mem).
+  uint64_t first = (tlb + setup + mem) + (fault + 3 * k.table_alloc) + (tlb + setup + 4 * mem + 3 * mem) + mem;
   // Pages 1..255: the PDE cache knows the page table, so the walk reads only the empty PTE;
   // the fault drops the cached entries for the address, so the retry reads all 4 levels.
   uint64_t psc = c.walker.psc_latency;
-  uint64_t other = (tlb + setup + psc + mem) + fault + (tlb + setup + 4 * mem);
+  uint64_t other = (tlb + setup + psc + mem) + fault + (tlb + setup + 4 * mem) + mem;
   uint64_t exit = k.exit_base + 256 * k.zap_per_page;
   return switch_in + mmap + first + 255 * other + exit;
 }
 
 TEST(Run, Touch1MiBGivesOneZeroFillFaultPerPage) {
-  RunResult r = run_text(kTouch1M);
+  RunResult r = run_text(kTouch1M, kFlat);
   const auto& s = r.stats;
   EXPECT_EQ(at(s, "processes.1.minflt"), 256u);
   EXPECT_EQ(at(s, "processes.1.faults.anon_zero_fill"), 256u);
@@ -56,7 +70,7 @@ TEST(Run, Touch1MiBGivesOneZeroFillFaultPerPage) {
   EXPECT_EQ(at(s, "cores.0.walker.pte_reads"), 1u + 4u + 255u * 5u);
   EXPECT_EQ(at(s, "cores.0.walker.psc.pde.hits"), 255u);
   EXPECT_EQ(at(s, "cores.0.walker.ad_writes"), 3u);
-  EXPECT_EQ(at(s, "sim.cycles"), touch_1m_cycles(load_config({})));
+  EXPECT_EQ(at(s, "sim.cycles"), touch_1m_cycles(flat_config()));
 }
 
 TEST(Run, RereadingResidentPagesHitsTheTlb) {
@@ -73,16 +87,20 @@ TEST(Run, RereadingResidentPagesHitsTheTlb) {
 
 TEST(Run, TwoProcessesRunInParallelOnTwoCoresAndSerialOnOne) {
   std::string two = std::string(kTouch1M) + "2 mmap 0x7f0000000000 1M rw private,anon\n2 w 0x7f0000000000 +1M\n2 exit\n";
-  uint64_t one_run = touch_1m_cycles(load_config({}));
-  RunResult r = run_text(two, {"cores=2"});
+  uint64_t one_run = touch_1m_cycles(flat_config({"cores=2"}));
+  std::vector<std::string> sets = kFlat;
+  sets.push_back("cores=2");
+  RunResult r = run_text(two, sets);
   EXPECT_EQ(at(r.stats, "sim.cycles"), one_run);  // each on its own core, same work
   EXPECT_EQ(at(r.stats, "cores.1.walks"), 512u);
 }
 
 TEST(Run, OneCoreTimeSharesTwoProcesses) {
   std::string two = std::string(kTouch1M) + "2 mmap 0x7f0000000000 1M rw private,anon\n2 w 0x7f0000000000 +1M\n2 exit\n";
-  uint64_t one_run = touch_1m_cycles(load_config({}));
-  RunResult r = run_text(two, {"cores=1"});
+  uint64_t one_run = touch_1m_cycles(flat_config({"cores=1"}));
+  std::vector<std::string> sets = kFlat;
+  sets.push_back("cores=1");
+  RunResult r = run_text(two, sets);
   // The slice (12 M cycles) outlasts each process: they run back to back, and the second
   // switch also loads a new address space (same switch cost as the first).
   EXPECT_EQ(at(r.stats, "sim.cycles"), 2 * one_run);

@@ -33,7 +33,8 @@ TEST(Cli, RunWritesStatsConfigAndSmapsAndPrintsASummary) {
   EXPECT_EQ(cfg["tlb"]["l1d"]["a"]["entries"], 64);
   EXPECT_EQ(cfg["tlb"]["stlb"]["a"]["sizes"], "4K+2M");
   EXPECT_EQ(cfg["walker"]["levels"], 4);
-  EXPECT_TRUE(cfg["kernel"]["cost"].contains("page_copy"));
+  EXPECT_TRUE(cfg["kernel"]["cost"].contains("fork_per_pte"));
+  EXPECT_EQ(cfg["memory"]["dram"]["latency"], 240);
 }
 
 TEST(Cli, RunWithoutATraceRunsTheDefaultScenario) {

@@ -28,7 +28,7 @@ TEST(Config, PresetExtendsItsBase) {
   EXPECT_EQ(c.tlb.l1d.a.entries, 8u);
   EXPECT_EQ(c.tlb.l1d.a.ways, 8u);
   EXPECT_EQ(c.tlb.l1d.b.entries, 32u);  // inherited from the code's Skylake-style default
-  EXPECT_EQ(c.memory.latency, 20u);  // inherited from default
+  EXPECT_EQ(c.memory.size, uint64_t{64} << 30);  // inherited from default
 }
 
 TEST(Config, FileExtendsAPresetAndUnknownKeysAreErrors) {
