@@ -2,6 +2,7 @@
 // result files that appear only when a run succeeds.
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -53,6 +54,29 @@ TEST(Cli, EveryExampleTraceRunsOnTheDefaultSystem) {
     EXPECT_EQ(r.code, 0) << entry.path() << ": " << r.err;
     EXPECT_TRUE(r.out.empty()) << "--quiet printed: " << r.out;
   }
+}
+
+TEST(Cli, EveryPresetRunsAndFiveLevelPresetsReadFiveLevels) {
+  CliResult list = cli("presets");
+  std::istringstream names(list.out);
+  std::string line;
+  int ran = 0;
+  while (std::getline(names, line)) {
+    std::string name = line.substr(0, line.find(' '));
+    std::string out = temp_dir();
+    CliResult r = cli("run " + kExamples + "touch-1m.cwt -q --preset " + name + " --out " + out);
+    ASSERT_EQ(r.code, 0) << name << ": " << r.err;
+    auto s = stable_stats(out + "/stats.json");
+    auto cfg = nlohmann::json::parse(std::ifstream(out + "/config.json"));
+    bool five = cfg["walker"]["levels"] == 5;
+    // A cold walk of the first page reads every level down to the missing one; a 5-level
+    // system reads PML5 entries, a 4-level one has none to read.
+    EXPECT_EQ(s["cores"]["0"]["walker"]["pte_reads_by_level"].contains("pml5e"), five) << name;
+    if (five) EXPECT_GT(at(s, "cores.0.walker.pte_reads_by_level.pml5e"), 0u) << name;
+    EXPECT_EQ(at(s, "processes.1.faults.anon_zero_fill"), 256u) << name;
+    ++ran;
+  }
+  EXPECT_GE(ran, 5);
 }
 
 TEST(Cli, BinaryTraceGivesIdenticalStatistics) {
