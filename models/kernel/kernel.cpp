@@ -515,16 +515,7 @@ Cycles Kernel::mmap(Process& p, uint64_t addr, uint64_t len, uint8_t prot, uint8
   if (addr < kMmapMinAddr) return syscall_error(p, kEPERM, what + " below vm.mmap_min_addr"), c.total();
   AddressSpace& mm = *p.mm;
   // MAP_FIXED semantics: whatever was mapped there goes first.
-  uint64_t zapped = zap(mm, addr, addr + len, core, c);
-  if (zapped) {
-    c.add(Step::kZap, cost_.zap_per_page * zapped);
-    flush_range(mm, addr, addr + len, core, c);
-  }
-  std::vector<uint32_t> shmem;
-  mm.vmas.remove(addr, addr + len, [&](const Vma& v) {
-    if (v.shared && v.anonymous()) shmem.push_back(v.object);
-  });
-  release_shmem(std::move(shmem));
+  unmap_range(mm, addr, addr + len, core, c);
   Vma v;
   v.start = addr;
   v.end = addr + len;
@@ -535,6 +526,19 @@ Cycles Kernel::mmap(Process& p, uint64_t addr, uint64_t len, uint8_t prot, uint8
   if (v.shared && v.anonymous()) v.object = next_shmem_id_++;
   mm.vmas.insert(v);
   return c.total();
+}
+
+void Kernel::unmap_range(AddressSpace& mm, uint64_t start, uint64_t end, unsigned core, Cost& c) {
+  uint64_t zapped = zap(mm, start, end, core, c);
+  if (zapped) {
+    c.add(Step::kZap, cost_.zap_per_page * zapped);
+    flush_range(mm, start, end, core, c);
+  }
+  std::vector<uint32_t> shmem;
+  mm.vmas.remove(start, end, [&](const Vma& v) {
+    if (v.shared && v.anonymous()) shmem.push_back(v.object);
+  });
+  release_shmem(std::move(shmem));
 }
 
 bool Kernel::splits_hugetlb(const AddressSpace& mm, uint64_t start, uint64_t end) const {
@@ -558,16 +562,7 @@ Cycles Kernel::munmap(Process& p, uint64_t addr, uint64_t len, unsigned core) {
   AddressSpace& mm = *p.mm;
   if (splits_hugetlb(mm, addr, addr + len))
     return syscall_error(p, kEINVAL, what + " range splits a 1 GiB hugetlb page"), c.total();
-  uint64_t zapped = zap(mm, addr, addr + len, core, c);
-  if (zapped) {
-    c.add(Step::kZap, cost_.zap_per_page * zapped);
-    flush_range(mm, addr, addr + len, core, c);
-  }
-  std::vector<uint32_t> shmem;
-  mm.vmas.remove(addr, addr + len, [&](const Vma& v) {
-    if (v.shared && v.anonymous()) shmem.push_back(v.object);
-  });
-  release_shmem(std::move(shmem));
+  unmap_range(mm, addr, addr + len, core, c);
   return c.total();
 }
 

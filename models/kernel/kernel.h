@@ -121,6 +121,9 @@ class Kernel {
   // Linux frees such an object with its last mapping. (File pages stay cached.)
   void release_shmem(std::vector<uint32_t> objects);
   // Unmaps present pages in [start, end) and frees emptied tables; returns pages unmapped.
+  // munmap's work (also mmap's MAP_FIXED replacement): zap, flush, drop the VMAs, and free
+  // shared-memory objects nobody maps any more.
+  void unmap_range(AddressSpace& mm, uint64_t start, uint64_t end, unsigned core, Cost& c);
   // Huge pages cut by the range are split first, at `core`'s expense in `c`.
   uint64_t zap(AddressSpace& mm, uint64_t start, uint64_t end, unsigned core, Cost& c);
   uint64_t teardown(AddressSpace& mm);  // returns pages unmapped
