@@ -50,7 +50,7 @@ TEST(HierarchyParams, DeclaredUnderTheCallersScopeWithUnitsAndDefaults) {
     ParamRegistry::Scope s(r, "memory");
     p.declare(r);
   }
-  EXPECT_EQ(r.params().size(), 17u);  // 5 per cache level x 3 + DRAM latency and bandwidth
+  EXPECT_EQ(r.params().size(), 18u);  // 5 per cache level x 3 + llc.shared + DRAM latency and bandwidth
   auto expect = [&](const std::string& path, const nlohmann::json& def, const std::string& unit) {
     const ParamInfo* i = r.find(path);
     ASSERT_NE(i, nullptr) << path;
@@ -71,6 +71,7 @@ TEST(HierarchyParams, DeclaredUnderTheCallersScopeWithUnitsAndDefaults) {
   expect("memory.llc.ways", 11, "ways");
   expect("memory.llc.latency", 77, "cycles");
   expect("memory.llc.policy", "lru", "");
+  expect("memory.llc.shared", true, "");
   expect("memory.dram.latency", 240, "cycles");
   expect("memory.dram.bandwidth", 4.0, "bytes/cycle");
   EXPECT_EQ(r.find("memory.l1d.policy")->range, "lru|plru|random");

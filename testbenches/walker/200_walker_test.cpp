@@ -17,8 +17,9 @@ constexpr uint64_t kTable = kPresent | kWritable | kUser;  // an upper-level ent
 class FlatPort : public PteMemory {
  public:
   FlatPort(PhysicalMemory& m, uint64_t latency) : mem_(m), latency_(latency) {}
-  uint64_t read_pte(PhysAddr pa, Cycles& latency) override {
+  uint64_t read_pte(PhysAddr pa, Cycles& latency, Level& served_by) override {
     latency += Cycles{latency_};
+    served_by = served;
     reads.push_back(pa);
     return mem_.read64(pa);
   }
@@ -28,6 +29,7 @@ class FlatPort : public PteMemory {
     EXPECT_TRUE(mem_.write64(pa, value));
   }
   std::vector<PhysAddr> reads, writes;
+  Level served = Level::kDram;  // what every read reports as its serving level
 
  private:
   PhysicalMemory& mem_;
