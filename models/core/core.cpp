@@ -34,13 +34,13 @@ void Core::trace(sc_core::sc_trace_file* tf) {
 }
 
 void Core::wait_until(uint64_t cycle) {
-  uint64_t now = clock_.now().value;
-  cycle = std::min(std::max(cycle, traced_at_), now);  // monotonic, and never ahead of the core
+  // Only SystemC time moves (waited_ records how far past base it is); the core's local
+  // clock and its quantum are untouched, so a traced run simulates exactly like one without.
+  cycle = std::min(std::max(cycle, traced_at_), clock_.now().value);  // monotonic, never ahead of the core
   traced_at_ = cycle;
-  if (cycle <= clock_.base) return;
-  sc_core::wait(sc_core::sc_time::from_value(cycle_.value() * (cycle - clock_.base)));
-  clock_.offset = now - cycle;
-  clock_.base = cycle;
+  if (cycle <= clock_.base + waited_) return;
+  sc_core::wait(sc_core::sc_time::from_value(cycle_.value() * (cycle - clock_.base - waited_)));
+  waited_ = cycle - clock_.base;
 }
 
 void Core::trace_state(CoreState s, Cycles at, bool fault) {
@@ -58,8 +58,9 @@ void Core::sync() {
   }
   clock_.offset += irq;
   exec_->add_busy(Cycles{irq});
-  if (clock_.offset) sc_core::wait(sc_core::sc_time::from_value(cycle_.value() * clock_.offset));
+  if (clock_.offset > waited_) sc_core::wait(sc_core::sc_time::from_value(cycle_.value() * (clock_.offset - waited_)));
   clock_.offset = 0;
+  waited_ = 0;
   clock_.base = sc_core::sc_time_stamp().value() / cycle_.value();
   if (tracing_ && irq) shootdown_sig_.write(false);
 }
@@ -102,14 +103,15 @@ void Core::run_processes() {
       clock_.base = sc_core::sc_time_stamp().value() / cycle_.value();
       continue;
     }
+    if (tracing_) {
+      pid_sig_.write(p->pid);
+      trace_state(CoreState::kInKernel, clock_.now(), false);  // the context switch
+    }
     Cycles cs = os_->switch_to(id_, *p);
     clock_.offset += cs.value;
     exec_->add_busy(cs);
     ++switches_;
-    if (tracing_) {
-      pid_sig_.write(p->pid);
-      trace_state(CoreState::kRunning, clock_.now(), false);
-    }
+    if (tracing_) trace_state(CoreState::kRunning, clock_.now(), false);
     if (!p->context) {
       auto ctx = std::make_unique<TaskContext>();
       ctx->stream = streams_(p->pid);

@@ -74,6 +74,7 @@ class Core : public sc_core::sc_module, private ExecEnv {
   // Waveform signals (written only when tracing).
   bool tracing_ = false;
   uint64_t traced_at_ = 0;
+  uint64_t waited_ = 0;  // how far SystemC time is past clock_.base after waveform waits
   sc_core::sc_signal<unsigned> state_sig_{"wave_state", 0}, pid_sig_{"wave_pid", 0};
   sc_core::sc_signal<bool> fault_sig_{"wave_fault", false}, shootdown_sig_{"wave_shootdown", false};
 };

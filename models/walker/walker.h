@@ -49,6 +49,10 @@ class Walker {
   unsigned levels() const { return levels_; }
   uint64_t walks() const { return walks_; }
   uint64_t pte_reads() const { return pte_reads_; }
+  uint64_t pte_reads(unsigned table_level, Level served_by) const {
+    return reads_served_[table_level][static_cast<unsigned>(served_by)];
+  }
+  uint64_t faults_with_error_code(uint32_t code) const { return faults_by_code_[code & 31]; }
   void report(StatSink& s) const;
 
  private:

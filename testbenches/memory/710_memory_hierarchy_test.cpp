@@ -443,6 +443,37 @@ RandomRun run_random(uint64_t seed) {
   return r;
 }
 
+TEST(MemoryHierarchy, SharedLlcServesOneCoresLinesToAnother) {
+  MemoryHierarchyParams p = tiny();
+  Cache llc("llc", p.llc, 7);
+  MemoryHierarchy a(p, 1, &llc), b(p, 2, &llc);
+  PhysAddr x{0x100000};
+  EXPECT_EQ(a.access(x, false, Source::kData).where, Level::kDram);  // fills a's L1, L2 and the LLC
+  AccessResult r = b.access(x, false, Source::kData);
+  EXPECT_EQ(r.where, Level::kLlc);  // b's private levels miss, the shared LLC hits
+  EXPECT_EQ(r.latency, Cycles{61});
+  EXPECT_EQ(llc.hits(), 1u);
+  EXPECT_EQ(llc.misses(), 1u);
+  EXPECT_TRUE(a.llc_shared());
+  // The per-core report leaves the shared level out: its owner reports it once.
+  StatSink s;
+  a.report(s);
+  EXPECT_FALSE(s.json().contains("llc"));
+  EXPECT_TRUE(s.json().contains("l2"));
+}
+
+TEST(MemoryHierarchy, PrivateLlcsDoNotSeeEachOthersLines) {
+  MemoryHierarchyParams p = tiny();
+  MemoryHierarchy a(p, 1), b(p, 2);
+  PhysAddr x{0x100000};
+  a.access(x, false, Source::kData);
+  EXPECT_EQ(b.access(x, false, Source::kData).where, Level::kDram);
+  EXPECT_FALSE(a.llc_shared());
+  StatSink s;
+  a.report(s);
+  EXPECT_EQ(s.json()["llc"]["misses"], 1);
+}
+
 TEST(MemoryHierarchy, RandomPolicyIsDeterministicPerSeed) {
   RandomRun a = run_random(7), b = run_random(7), c = run_random(8);
   EXPECT_EQ(a.latencies, b.latencies);
