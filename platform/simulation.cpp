@@ -18,11 +18,28 @@ TraceSource trace_file_source(const std::string& path, trace::NameTable& names) 
 }
 
 TraceSource scenario_source(const std::string& name, const std::vector<std::string>& params, trace::NameTable& names,
+                            const SimConfig& cfg) {
+  std::shared_ptr<Scenario> scenario = make_scenario(name, params);
+  ScenarioContext ctx = ScenarioContext::of(cfg);
+  TraceSource src;
+  src.label = "scenario " + name;
+  src.open = [scenario, ctx, &names] { return scenario->open(names, ctx); };
+  src.report = [scenario, ctx, &names](RunResult& r) {
+    ScenarioReport rep = scenario->report({r.stats, r.snapshots, r.config}, names, ctx);
+    r.stats["scenario"] = {{"name", scenario->name()},
+                           {"seed", ctx.seed},
+                           {"params", scenario_params(*scenario)},
+                           {"results", rep.results}};
+    r.headlines = std::move(rep.lines);
+  };
+  return src;
+}
+
+TraceSource scenario_source(const std::string& name, const std::vector<std::string>& params, trace::NameTable& names,
                             uint64_t seed) {
-  auto scenario = make_scenario(name, params);
-  auto records = std::make_shared<const std::vector<trace::Record>>(scenario->generate(names, seed));
-  std::string label = "scenario " + name;
-  return {label, [label, records] { return std::make_unique<trace::VectorStream>(label, records); }};
+  SimConfig cfg;
+  cfg.seed = seed;
+  return scenario_source(name, params, names, cfg);
 }
 
 namespace {
@@ -133,6 +150,7 @@ RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config,
   r.stats_text = s.text();
   r.snapshots = system.kernel_module().snapshots();
   r.kernel_errors = system.kernel().errors();
+  if (src.report) src.report(r);
   return r;
 }
 
@@ -166,6 +184,7 @@ std::string summarize(const RunResult& r, const std::string& label) {
                   (unsigned long long)t["misses"].get<uint64_t>(), (unsigned long long)c["walks"].get<uint64_t>());
     o << line;
   }
+  for (const auto& line : r.headlines) o << line << "\n";
   if (!r.kernel_errors.empty())
     o << r.kernel_errors.size() << " system call(s) failed; first: " << r.kernel_errors.front() << "\n";
   return o.str();

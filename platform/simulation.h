@@ -1,6 +1,7 @@
 // One `cowsim run`: validate the trace, build the System, simulate, collect statistics.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -12,22 +13,31 @@
 
 namespace cowsim {
 
+struct RunResult;
+
 struct TraceSource {
   std::string label;  // the trace path, or "scenario NAME"
   StreamOpener open;  // a fresh stream over every record, each call
+  // Built-in scenarios: adds the scenario's headline results to a finished run.
+  std::function<void(RunResult&)> report = nullptr;
 };
 
 TraceSource trace_file_source(const std::string& path, trace::NameTable& names);
-// A built-in scenario, generated once and shared by every reader.
+// A built-in scenario: each reader gets its own stream, generated lazily from the seed and
+// the core clock of `cfg`; after the run, its report fills stats.json's "scenario" section.
+TraceSource scenario_source(const std::string& name, const std::vector<std::string>& params, trace::NameTable& names,
+                            const SimConfig& cfg);
+// The same with the default configuration's clock and the given seed.
 TraceSource scenario_source(const std::string& name, const std::vector<std::string>& params, trace::NameTable& names,
                             uint64_t seed);
 
 struct RunResult {
-  nlohmann::json stats;       // stats.json
+  nlohmann::json stats;       // stats.json (with a "scenario" section for built-in scenarios)
   std::string stats_text;     // stats.txt
   nlohmann::json config;      // config.json: the effective configuration
   std::vector<SmapsSnapshot> snapshots;
   std::vector<std::string> kernel_errors;  // failed system calls (the run went on)
+  std::vector<std::string> headlines;      // a scenario's results, for the terminal summary
 };
 
 // Simulates `src` on the configured system. Throws InputError for bad traces and deadlocks.

@@ -23,22 +23,4 @@ class PidFilter final : public RecordStream {
   uint32_t pid_;
 };
 
-// Records held in memory (built-in scenarios build their traces this way).
-class VectorStream final : public RecordStream {
- public:
-  VectorStream(std::string name, std::shared_ptr<const std::vector<Record>> records)
-      : name_(std::move(name)), records_(std::move(records)) {}
-  bool next(Record& r) override {
-    if (i_ >= records_->size()) return false;
-    r = (*records_)[i_++];
-    return true;
-  }
-  std::string where() const override { return name_ + ": record " + std::to_string(i_); }
-
- private:
-  std::string name_;
-  std::shared_ptr<const std::vector<Record>> records_;
-  size_t i_ = 0;
-};
-
 }  // namespace cowsim::trace

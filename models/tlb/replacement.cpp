@@ -4,25 +4,20 @@
 
 namespace cowsim {
 
-uint32_t LruPolicy::victim(uint32_t set) {
-  const uint64_t* s = &stamp_[size_t{set} * ways_];
-  uint32_t best = 0;
-  for (uint32_t w = 1; w < ways_; ++w)
-    if (s[w] < s[best]) best = w;
-  return best;
-}
-
-void TreePlruPolicy::touch(uint32_t set, uint32_t way) {
-  uint8_t* b = &bits_[size_t{set} * ways_];
-  // Walk from the leaf up: at each node, point to the other child (the colder side).
-  for (uint32_t node = way + ways_; node > 1; node >>= 1) b[node >> 1] = !(node & 1);
-}
-
-uint32_t TreePlruPolicy::victim(uint32_t set) {
-  const uint8_t* b = &bits_[size_t{set} * ways_];
-  uint32_t node = 1;
-  while (node < ways_) node = 2 * node + b[node];
-  return node - ways_;
+TreePlruPolicy::TreePlruPolicy(uint32_t sets, uint32_t ways) : ReplacementPolicy(ReplacementKind::kTreePlru), ways_(ways) {
+  if (ways_ > 64) {
+    bytes_.assign(size_t{sets} * ways, 0);
+    return;
+  }
+  words_.assign(sets, 0);
+  path_mask_.assign(ways, 0);
+  path_bits_.assign(ways, 0);
+  // Walking from the leaf up, each node on the path points to the other child (the colder side).
+  for (uint32_t way = 0; way < ways; ++way)
+    for (uint32_t node = way + ways; node > 1; node >>= 1) {
+      path_mask_[way] |= uint64_t{1} << (node >> 1);
+      if (!(node & 1)) path_bits_[way] |= uint64_t{1} << (node >> 1);
+    }
 }
 
 std::unique_ptr<ReplacementPolicy> make_replacement(ReplacementKind kind, uint32_t sets, uint32_t ways,

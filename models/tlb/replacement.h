@@ -1,5 +1,11 @@
-// Replacement policies for set-associative structures (TLBs, later paging-structure caches).
-// One small interface; the structure asks for a victim among full ways and reports hits.
+// Replacement policies for set-associative structures (TLBs, paging-structure caches, data
+// caches). One small interface; the structure asks for a victim among full ways and reports
+// hits.
+//
+// touch() runs on every TLB and cache hit, so the base class dispatches on the policy's kind
+// with an inline switch instead of a virtual call: the compiler inlines the chosen policy's
+// few instructions into the lookup. The concrete classes keep their own touch()/victim() for
+// direct use.
 #pragma once
 
 #include <cstdint>
@@ -19,8 +25,15 @@ inline const std::vector<std::string>& replacement_names() {
 class ReplacementPolicy {
  public:
   virtual ~ReplacementPolicy() = default;
-  virtual void touch(uint32_t set, uint32_t way) = 0;  // a hit or a fill
-  virtual uint32_t victim(uint32_t set) = 0;           // all ways valid: which to evict
+  ReplacementKind kind() const { return kind_; }
+  inline void touch(uint32_t set, uint32_t way);  // a hit or a fill
+  inline uint32_t victim(uint32_t set);           // all ways valid: which to evict
+
+ protected:
+  explicit ReplacementPolicy(ReplacementKind kind) : kind_(kind) {}
+
+ private:
+  ReplacementKind kind_;
 };
 
 std::unique_ptr<ReplacementPolicy> make_replacement(ReplacementKind kind, uint32_t sets, uint32_t ways,
@@ -29,9 +42,17 @@ std::unique_ptr<ReplacementPolicy> make_replacement(ReplacementKind kind, uint32
 // Least recently used: a per-entry timestamp; the oldest is the victim.
 class LruPolicy final : public ReplacementPolicy {
  public:
-  LruPolicy(uint32_t sets, uint32_t ways) : ways_(ways), stamp_(size_t{sets} * ways, 0) {}
-  void touch(uint32_t set, uint32_t way) override { stamp_[size_t{set} * ways_ + way] = ++clock_; }
-  uint32_t victim(uint32_t set) override;
+  LruPolicy(uint32_t sets, uint32_t ways)
+      : ReplacementPolicy(ReplacementKind::kLru), ways_(ways), stamp_(size_t{sets} * ways, 0) {}
+  void touch(uint32_t set, uint32_t way) { stamp_[size_t{set} * ways_ + way] = ++clock_; }
+  uint32_t victim(uint32_t set) const {
+    const uint64_t* s = &stamp_[size_t{set} * ways_];
+    uint32_t best = 0;
+    for (uint32_t w = 1; w < ways_; ++w)
+      if (s[w] < s[best]) best = w;
+    return best;
+  }
+
  private:
   uint32_t ways_;
   uint64_t clock_ = 0;
@@ -40,25 +61,66 @@ class LruPolicy final : public ReplacementPolicy {
 
 // Tree pseudo-LRU (ways must be a power of two): ways-1 bits per set; each bit points to the
 // colder half of its subtree. A touch points every bit on the path away from the way.
+// Up to 64 ways a set's bits are one word (node i = bit i) and a touch is one masked store,
+// with the path's mask and values precomputed per way; wider sets keep one byte per node.
 class TreePlruPolicy final : public ReplacementPolicy {
  public:
-  TreePlruPolicy(uint32_t sets, uint32_t ways) : ways_(ways), bits_(size_t{sets} * ways, 0) {}
-  void touch(uint32_t set, uint32_t way) override;
-  uint32_t victim(uint32_t set) override;
+  TreePlruPolicy(uint32_t sets, uint32_t ways);
+  void touch(uint32_t set, uint32_t way) {
+    if (ways_ <= 64) {
+      uint64_t& w = words_[set];
+      w = (w & ~path_mask_[way]) | path_bits_[way];
+      return;
+    }
+    uint8_t* b = &bytes_[size_t{set} * ways_];
+    for (uint32_t node = way + ways_; node > 1; node >>= 1) b[node >> 1] = !(node & 1);
+  }
+  uint32_t victim(uint32_t set) const {
+    uint32_t node = 1;
+    if (ways_ <= 64) {
+      const uint64_t w = words_[set];
+      while (node < ways_) node = 2 * node + static_cast<uint32_t>((w >> node) & 1);
+    } else {
+      const uint8_t* b = &bytes_[size_t{set} * ways_];
+      while (node < ways_) node = 2 * node + b[node];
+    }
+    return node - ways_;
+  }
+
  private:
   uint32_t ways_;
-  std::vector<uint8_t> bits_;  // node i of set s at [s * ways + i], i in 1..ways-1 (heap order)
+  std::vector<uint64_t> words_;                  // ways <= 64: [set]
+  std::vector<uint64_t> path_mask_, path_bits_;  // ways <= 64: [way]
+  std::vector<uint8_t> bytes_;                   // ways > 64: node i of set s at [s * ways + i]
 };
 
 // Uniformly random victim from a generator seeded by the configuration's seed.
 class RandomPolicy final : public ReplacementPolicy {
  public:
-  RandomPolicy(uint32_t ways, uint64_t seed) : ways_(ways), rng_(seed) {}
-  void touch(uint32_t, uint32_t) override {}
-  uint32_t victim(uint32_t) override { return static_cast<uint32_t>(rng_() % ways_); }
+  RandomPolicy(uint32_t ways, uint64_t seed) : ReplacementPolicy(ReplacementKind::kRandom), ways_(ways), rng_(seed) {}
+  void touch(uint32_t, uint32_t) {}
+  uint32_t victim(uint32_t) { return static_cast<uint32_t>(rng_() % ways_); }
+
  private:
   uint32_t ways_;
   std::mt19937_64 rng_;
 };
+
+inline void ReplacementPolicy::touch(uint32_t set, uint32_t way) {
+  switch (kind_) {
+    case ReplacementKind::kLru: return static_cast<LruPolicy*>(this)->touch(set, way);
+    case ReplacementKind::kTreePlru: return static_cast<TreePlruPolicy*>(this)->touch(set, way);
+    case ReplacementKind::kRandom: return;
+  }
+}
+
+inline uint32_t ReplacementPolicy::victim(uint32_t set) {
+  switch (kind_) {
+    case ReplacementKind::kLru: return static_cast<LruPolicy*>(this)->victim(set);
+    case ReplacementKind::kTreePlru: return static_cast<TreePlruPolicy*>(this)->victim(set);
+    case ReplacementKind::kRandom: return static_cast<RandomPolicy*>(this)->victim(set);
+  }
+  return 0;
+}
 
 }  // namespace cowsim

@@ -30,6 +30,10 @@ void Tlb::fill(VirtAddr va, PageSize size, uint16_t pcid, const Translation& t) 
   if (way == ways_) {
     way = policy_->victim(set);
     ++evictions_;
+    --valid_[static_cast<unsigned>(e[way].size)];
+    ++valid_[static_cast<unsigned>(size)];
+  } else if (e[way].tag == TlbEntry::kInvalid) {
+    ++valid_[static_cast<unsigned>(size)];
   }
   // The entry keeps the page's first frame, so any address in the page can be translated.
   Pfn first{t.pfn.value - ((va.value & ((uint64_t{1} << page_shift(size)) - 1)) >> kPageShift)};
@@ -40,7 +44,7 @@ void Tlb::fill(VirtAddr va, PageSize size, uint16_t pcid, const Translation& t) 
 
 void Tlb::invalidate_page(VirtAddr va, uint16_t pcid) {
   for (unsigned s = 0; s < 3; ++s) {
-    if (!(sizes_ & (1u << s))) continue;
+    if (!(sizes_ & (1u << s)) || !valid_[s]) continue;  // nothing of this size to drop
     PageSize size = static_cast<PageSize>(s);
     uint64_t vpn = va.value >> page_shift(size);
     TlbEntry* e = &entries_[size_t(vpn & set_mask_) * ways_];
@@ -48,6 +52,7 @@ void Tlb::invalidate_page(VirtAddr va, uint16_t pcid) {
     for (uint32_t w = 0; w < ways_; ++w)
       if (e[w].tag == tag) {
         e[w].tag = TlbEntry::kInvalid;
+        --valid_[s];
         ++invalidations_;
       }
   }
@@ -55,12 +60,16 @@ void Tlb::invalidate_page(VirtAddr va, uint16_t pcid) {
 
 void Tlb::flush_pcid(uint16_t pcid) {
   for (auto& e : entries_)
-    if (e.tag != TlbEntry::kInvalid && (e.tag >> 48) == pcid) e.tag = TlbEntry::kInvalid;
+    if (e.tag != TlbEntry::kInvalid && (e.tag >> 48) == pcid) {
+      e.tag = TlbEntry::kInvalid;
+      --valid_[static_cast<unsigned>(e.size)];
+    }
   ++flushes_;
 }
 
 void Tlb::flush_all() {
   for (auto& e : entries_) e.tag = TlbEntry::kInvalid;
+  valid_[0] = valid_[1] = valid_[2] = 0;
   ++flushes_;
 }
 

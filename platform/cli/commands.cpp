@@ -84,7 +84,7 @@ int run(const Args& args) {
   TraceSource src = vm.count("trace")
                         ? trace_file_source(vm["trace"].as<std::string>(), names)
                         : scenario_source(vm.count("scenario") ? vm["scenario"].as<std::string>() : kDefaultScenario,
-                                          strings(vm, "param"), names, cfg.seed);
+                                          strings(vm, "param"), names, cfg);
   RunResult r = simulate(cfg, effective, src, names, vm.count("strict") > 0,
                          vm.count("vcd") ? vm["vcd"].as<std::string>() : "");
   std::string out = vm["out"].as<std::string>();
@@ -98,23 +98,34 @@ int gen(const Args& args) {
   o.add_options()("name", po::value<std::string>()->required(), "scenario name")(
       "param", po::value<std::vector<std::string>>()->composing(), "scenario parameter: K=V (repeatable)")(
       "output,o", po::value<std::string>()->required(), "trace to write (.cwt or .cwb)")(
-      "seed", po::value<uint64_t>()->default_value(1), "seed of the scenario's random choices");
+      "seed", po::value<uint64_t>(), "seed of the scenario's random choices (default: the configuration's seed)");
+  add_config_options(o);  // the core clock turns time parameters into compute records
   po::positional_options_description pos;
   pos.add("name", 1);
   po::variables_map vm;
-  if (parse(args, "cowsim gen NAME [--param K=V]... -o FILE", o, vm, &pos)) return 0;
+  if (parse(args, "cowsim gen NAME [--param K=V]... [--seed N] [--preset NAME | --config FILE] [--set KEY=VALUE]... -o FILE",
+            o, vm, &pos))
+    return 0;
   std::string path = vm["output"].as<std::string>();
   trace::Encoding enc = trace::encoding_for_path(path);
+  SimConfig cfg = load_config(config_sources(vm));
+  if (vm.count("seed")) cfg.seed = vm["seed"].as<uint64_t>();
   trace::NameTable names;
   auto scenario = make_scenario(vm["name"].as<std::string>(), strings(vm, "param"));
-  auto records = scenario->generate(names, vm["seed"].as<uint64_t>());
+  // Streamed straight into the writer: a 40 GiB scenario is written without holding its trace.
+  auto stream = scenario->open(names, ScenarioContext::of(cfg));
   std::string tmp = path + ".tmp";
-  {
+  try {
     std::ofstream f(tmp, std::ios::binary);
     if (!f) throw InputError(path + ": cannot write");
     auto w = trace::make_writer(f, enc);
-    for (const auto& r : records) w->write(r, names);
+    trace::Record r;
+    while (stream->next(r)) w->write(r, names);
     w->finish();
+  } catch (...) {
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    throw;
   }
   std::filesystem::rename(tmp, path);
   return 0;
@@ -122,13 +133,24 @@ int gen(const Args& args) {
 
 int scenarios(const Args& args) {
   po::options_description o("scenarios options");
+  o.add_options()("markdown", "print Markdown parameter tables (docs/scenarios.md is made from them)");
   po::variables_map vm;
-  if (parse(args, "cowsim scenarios", o, vm)) return 0;
+  if (parse(args, "cowsim scenarios [--markdown]", o, vm)) return 0;
+  bool md = vm.count("markdown");
   for (auto& s : all_scenarios()) {
-    std::cout << s->name() << (std::string(s->name()) == kDefaultScenario ? " (default)" : "") << "\n    "
-              << s->description() << "\n";
+    bool dflt = std::string(s->name()) == kDefaultScenario;
     ParamRegistry r;
     s->declare(r);
+    if (md) {
+      std::cout << "### `" << s->name() << "`" << (dflt ? " (default)" : "") << "\n\n" << s->description() << ".\n\n"
+                << "| parameter | default | unit | valid values | description |\n|---|---|---|---|---|\n";
+      for (const auto& p : r.params())
+        std::cout << "| `" << p.path << "` | " << p.get().dump() << " | " << p.unit << " | " << p.range << " | "
+                  << p.description << " |\n";
+      std::cout << "\n";
+      continue;
+    }
+    std::cout << s->name() << (dflt ? " (default)" : "") << "\n    " << s->description() << "\n";
     for (const auto& p : r.params())
       std::cout << "    --param " << p.path << "=" << p.get().dump() << "  " << p.description
                 << (p.unit.empty() ? "" : " (" + p.unit + ")") << "\n";
