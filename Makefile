@@ -25,6 +25,11 @@ run: configure
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# The standard benchmark workloads at full size (docs/performance.md); results in $(BUILD)/bench.json.
+bench: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target cowsim
+	@$(BUILD)/platform/cowsim bench --size full -o $(BUILD)/bench.json
+
 clean:
 	rm -rf $(BUILD)
 

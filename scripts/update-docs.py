@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerates the parts of docs/ that come from the code (the parameter table)."""
+"""Regenerates the parts of docs/ that come from the code (parameter, scenario and statistics tables)."""
 import pathlib
 import re
 import subprocess
@@ -13,6 +13,14 @@ text = doc.read_text()
 text = re.sub(r"(<!-- params:begin -->\n).*?(<!-- params:end -->)", lambda m: m.group(1) + table + m.group(2),
               text, flags=re.S)
 doc.write_text(text)
+
+# The scenario reference: every built-in scenario and its parameters.
+scen_doc = doc.parent / "scenarios.md"
+table = subprocess.run([cowsim, "scenarios", "--markdown"], check=True, capture_output=True, text=True).stdout
+text = scen_doc.read_text()
+text = re.sub(r"(<!-- scenarios:begin -->\n).*?(<!-- scenarios:end -->)", lambda m: m.group(1) + table + m.group(2),
+              text, flags=re.S)
+scen_doc.write_text(text)
 
 # The statistics reference: every statistic a run writes, from a run of the default scenario.
 import json

@@ -1,6 +1,8 @@
 #include "models/kernel/kernel.h"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <stdexcept>
 
@@ -654,7 +656,23 @@ Cycles Kernel::madvise(Process& p, uint64_t addr, uint64_t len, Advice advice, u
 
 // ---------------------------------------------------------------- fork, exec, exit, wait
 
+namespace {
+std::atomic<uint64_t> host_fork_ns{0};
+
+// Adds the host time of one fork() call to host_fork_ns, whichever way it returns.
+struct HostForkTimer {
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  ~HostForkTimer() {
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
+    host_fork_ns += static_cast<uint64_t>(ns);
+  }
+};
+}  // namespace
+
+double Kernel::host_fork_seconds() { return static_cast<double>(host_fork_ns.load()) * 1e-9; }
+
 Cycles Kernel::fork(Process& parent, uint32_t child_pid, bool vfork, unsigned core, Cycles now) {
+  HostForkTimer timer;
   ++parent.syscalls;
   ++forks_;
   Cost c;

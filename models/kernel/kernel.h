@@ -96,6 +96,10 @@ class Kernel {
   const std::vector<std::string>& errors() const { return errors_; }
   uint64_t frames_in_use() const { return frames_.in_use(); }
   const FrameAllocator& frames() const { return frames_; }
+  // Host wall-clock seconds spent in fork() by every Kernel of this process so far. For
+  // `cowsim bench` (fork latency targets); deliberately not a statistic: host time is not
+  // deterministic.
+  static double host_fork_seconds();
 
  private:
   struct CoreState {

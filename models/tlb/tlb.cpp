@@ -22,11 +22,17 @@ void Tlb::fill(VirtAddr va, PageSize size, uint16_t pcid, const Translation& t) 
   uint32_t set = static_cast<uint32_t>(vpn & set_mask_);
   uint64_t tag = tag_of(vpn, size, pcid);
   TlbEntry* e = &entries_[size_t{set} * ways_];
-  uint32_t way = ways_;
-  for (uint32_t w = 0; w < ways_ && way == ways_; ++w)
-    if (e[w].tag == tag) way = w;  // refresh in place (e.g. after a D-bit re-walk)
-  for (uint32_t w = 0; w < ways_ && way == ways_; ++w)
-    if (e[w].tag == TlbEntry::kInvalid) way = w;
+  // One pass: the way already holding the tag (refresh in place, e.g. after a D-bit re-walk),
+  // else the first invalid way, else the policy's victim.
+  uint32_t way = ways_, free_way = ways_;
+  for (uint32_t w = 0; w < ways_; ++w) {
+    if (e[w].tag == tag) {
+      way = w;
+      break;
+    }
+    if (e[w].tag == TlbEntry::kInvalid && free_way == ways_) free_way = w;
+  }
+  if (way == ways_) way = free_way;
   if (way == ways_) {
     way = policy_->victim(set);
     ++evictions_;

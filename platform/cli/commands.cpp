@@ -144,9 +144,12 @@ int scenarios(const Args& args) {
     if (md) {
       std::cout << "### `" << s->name() << "`" << (dflt ? " (default)" : "") << "\n\n" << s->description() << ".\n\n"
                 << "| parameter | default | unit | valid values | description |\n|---|---|---|---|---|\n";
-      for (const auto& p : r.params())
-        std::cout << "| `" << p.path << "` | " << p.get().dump() << " | " << p.unit << " | " << p.range << " | "
+      for (const auto& p : r.params()) {
+        std::string range;  // "a|b" inside a table cell must be escaped
+        for (char c : p.range) range += c == '|' ? std::string("\\|") : std::string(1, c);
+        std::cout << "| `" << p.path << "` | " << p.get().dump() << " | " << p.unit << " | " << range << " | "
                   << p.description << " |\n";
+      }
       std::cout << "\n";
       continue;
     }

@@ -15,5 +15,6 @@ int scenarios(const Args& args);
 int presets(const Args& args);
 int params(const Args& args);
 int trace(const Args& args);
+int bench(const Args& args);  // bench_command.cpp
 
 }  // namespace cowsim::cli

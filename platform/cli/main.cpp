@@ -22,6 +22,7 @@ commands:
   trace convert IN OUT                 convert a trace between text (.cwt) and binary (.cwb)
   trace dump IN                        print any trace as canonical text
   trace stat IN                        count records per process and operation
+  bench [--size tiny|full] [-o FILE]   time the standard workloads (docs/performance.md)
 
 `cowsim <command> --help` describes a command's options.
 Exit codes: 0 success, 2 bad input or usage, 1 internal error.
@@ -48,6 +49,7 @@ int sc_main(int argc, char* argv[]) {
     if (cmd == "presets") return cowsim::cli::presets(args);
     if (cmd == "params") return cowsim::cli::params(args);
     if (cmd == "trace") return cowsim::cli::trace(args);
+    if (cmd == "bench") return cowsim::cli::bench(args);
     std::cerr << "cowsim: unknown command '" << cmd << "'\n\n" << kUsage;
     return 2;
   } catch (const cowsim::InputError& e) {

@@ -69,7 +69,7 @@ class RedisBgsave final : public Scenario {
     uint64_t peak = stat(s, "kernel.memory.frames_peak") * kPage;
     uint64_t writes = writes_during_save(ctx);
     std::string child = "processes." + std::to_string(kSaver) + ".";
-    double save_s = static_cast<double>(stat(s, child + "end_cycle") - stat(s, child + "start_cycle")) /
+    double save_s = (static_cast<double>(stat(s, child + "end_cycle")) - static_cast<double>(stat(s, child + "start_cycle"))) /
                     (ctx.frequency_mhz * 1e6);
     r["rdb_last_cow_size"] = cow;
     r["latest_fork_usec"] = fork_cycles / ctx.frequency_mhz;  // Redis: ustime() difference, whole µs

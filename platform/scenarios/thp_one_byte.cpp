@@ -27,6 +27,10 @@ class ThpOneByte final : public Scenario {
     ScenarioReport rep;
     auto& r = rep.results;
     const auto& s = run.stats;
+    std::string policy = "?";
+    if (run.config.contains("kernel") && run.config["kernel"].contains("thp"))
+      policy = run.config["kernel"]["thp"].value("cow_policy", "?");
+    r["cow_policy"] = policy;
     r["fork"] = fork_results(s, ctx, 2);
     r["huge_pages"] = heap_ / kHuge;
     r["parent_thp_zero_fill"] = stat(s, "processes.1.faults.thp_zero_fill");
@@ -38,10 +42,10 @@ class ThpOneByte final : public Scenario {
     r["child"]["AnonHugePages_kb"] = smaps_sum_kb(v, "AnonHugePages");
     uint64_t bytes = r["child"]["bytes_copied"].get<uint64_t>();
     r["copied_per_byte_written"] = heap_ / kHuge ? bytes / (heap_ / kHuge) : 0;
-    rep.lines.push_back(format("thp-one-byte: %llu huge pages, one byte written into each: %llu faults, %llu huge "
-                               "copies, %llu splits + 4K copies; %s copied (%llu bytes per byte written); child "
-                               "Private_Dirty %llu kB, AnonHugePages %llu kB",
-                               (unsigned long long)(heap_ / kHuge), (unsigned long long)r["child"]["minflt"].get<uint64_t>(),
+    rep.lines.push_back(format("thp-one-byte (cow_policy %s): %llu huge pages, one byte written into each: %llu "
+                               "faults, %llu huge copies, %llu splits + 4K copies; %s copied (%llu bytes per byte "
+                               "written); child Private_Dirty %llu kB, AnonHugePages %llu kB",
+                               policy.c_str(), (unsigned long long)(heap_ / kHuge), (unsigned long long)r["child"]["minflt"].get<uint64_t>(),
                                (unsigned long long)r["child"]["thp_copy"].get<uint64_t>(),
                                (unsigned long long)r["child"]["thp_splits"].get<uint64_t>(), bytes_text(bytes).c_str(),
                                (unsigned long long)r["copied_per_byte_written"].get<uint64_t>(),

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "platform/sim_config.h"
+#include "testbenches/platform/640_run_scenario.h"
 #include "testbenches/platform/run_helpers.h"
 
 namespace cowsim::test {
@@ -23,8 +24,9 @@ std::string drill(const std::string& child_work, const std::string& parent_after
   return t;
 }
 
+// The built-in drill-read and drill-write scenarios are these drills at their default 4 GiB.
 TEST(Drills, ChildReadsEverything) {
-  RunResult r = run_text(drill("2 r 0x7f0000000000 +4G\n"));
+  RunResult r = run_scenario("drill-read", {});
   const auto& s = r.stats;
   EXPECT_EQ(at(s, "processes.2.minflt"), 0u);
   EXPECT_EQ(at(s, "processes.2.smaps_rollup.Private_Dirty"), 0u);
@@ -37,7 +39,7 @@ TEST(Drills, ChildReadsEverything) {
 }
 
 TEST(Drills, ChildWritesOneBytePerPage) {
-  RunResult r = run_text(drill("2 w 0x7f0000000000 +4G 1\n"));
+  RunResult r = run_scenario("drill-write", {});
   const auto& s = r.stats;
   EXPECT_EQ(at(s, "processes.2.faults.cow_copy"), kPages);
   EXPECT_EQ(at(s, "processes.2.minflt"), kPages);
@@ -46,6 +48,7 @@ TEST(Drills, ChildWritesOneBytePerPage) {
   // The parent still owns its originals, private again once the child is gone.
   EXPECT_EQ(at(s, "processes.1.smaps_rollup.Private_Dirty"), 4u << 20);
   EXPECT_EQ(at(s, "processes.1.faults.cow_copy"), 0u);
+  EXPECT_EQ(at(s, "scenario.results.child_cow_copy"), kPages);  // the scenario's headline
 }
 
 TEST(Drills, BothWriteEveryPage) {

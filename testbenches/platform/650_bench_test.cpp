@@ -1,0 +1,80 @@
+// `cowsim bench` smoke test: every workload at its tiny size, once (the speed targets are
+// checked by the full-size benchmark, never by timed tests). Work counts are computed by hand
+// from the workload definitions in platform/bench/workloads.cpp.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "testbenches/platform/run_helpers.h"
+
+namespace cowsim::test {
+namespace {
+
+nlohmann::json run_bench(const std::string& extra) {
+  const std::string out = temp_dir() + "/bench.json";
+  CliResult r = cli("bench --size tiny --repeat 1 -o " + out + " " + extra);
+  EXPECT_EQ(r.code, 0) << r.err;
+  std::ifstream in(out);
+  return nlohmann::json::parse(in);
+}
+
+const nlohmann::json& workload(const nlohmann::json& result, const std::string& name) {
+  for (const auto& w : result["workloads"])
+    if (w["name"] == name) return w;
+  throw std::runtime_error("no workload " + name);
+}
+
+TEST(Bench, EveryWorkloadRunsAtTinySize) {
+  nlohmann::json r = run_bench("");
+  EXPECT_EQ(r["size"], "tiny");
+  ASSERT_EQ(r["workloads"].size(), 5u);
+  // hit: 200,000 reads plus the 64 first writes that populate the 64 pages.
+  EXPECT_EQ(workload(r, "hit")["work"], 200064u);
+  // walk: 64 MiB populated (16,384 writes), then 100,000 random reads.
+  EXPECT_EQ(workload(r, "walk")["work"], 116384u);
+  // drill-write: 16 MiB = 4096 pages written by the parent, then by the child.
+  EXPECT_EQ(workload(r, "drill-write")["work"], 8192u);
+  EXPECT_EQ(workload(r, "drill-write")["ptes_forked"], 4096u);
+  // trace-read: 100,000 records, read once.
+  EXPECT_EQ(workload(r, "trace-read")["work"], 100000u);
+  for (const auto& w : r["workloads"]) {
+    if (w["status"] == "pending") continue;  // redis-bgsave before its scenario exists
+    EXPECT_EQ(w["status"], "measured") << w["name"];
+    EXPECT_GT(w["host_seconds"].get<double>(), 0.0) << w["name"];
+    EXPECT_GT(w["peak_rss_bytes"].get<uint64_t>(), 0u) << w["name"];
+    EXPECT_GT(w["bare_host_seconds"].get<double>(), 0.0) << w["name"];
+    // The bare baseline does the same accesses.
+    if (w["name"] != "trace-read") {
+      EXPECT_EQ(w["bare_work"], w["work"]) << w["name"];
+    }
+    EXPECT_FALSE(w.contains("targets")) << "targets apply to the full size only";
+  }
+  // Its bare baseline counts 16-byte slots: the header, the mmap's 2, 99,998 single accesses,
+  // the exit and the end-of-trace record.
+  EXPECT_EQ(workload(r, "trace-read")["bare_work"], 100003u);
+}
+
+TEST(Bench, OneWorkloadOnly) {
+  nlohmann::json r = run_bench("--workload drill-write");
+  ASSERT_EQ(r["workloads"].size(), 1u);
+  EXPECT_EQ(r["workloads"][0]["name"], "drill-write");
+}
+
+TEST(Bench, BadArgumentsAreInputErrors) {
+  CliResult a = cli("bench --size huge");
+  EXPECT_EQ(a.code, 2);
+  EXPECT_NE(a.err.find("--size must be tiny or full, got 'huge'"), std::string::npos) << a.err;
+  CliResult b = cli("bench --size tiny --workload nope");
+  EXPECT_EQ(b.code, 2);
+  EXPECT_NE(b.err.find("unknown workload 'nope' (workloads: hit, walk, drill-write, redis-bgsave, trace-read)"),
+            std::string::npos)
+      << b.err;
+  CliResult c = cli("bench --size tiny --repeat 0");
+  EXPECT_EQ(c.code, 2);
+  CliResult d = cli("bench --size tiny --workload hit -o /nonexistent-dir/x.json");
+  EXPECT_EQ(d.code, 2);
+  EXPECT_NE(d.err.find("/nonexistent-dir/x.json: cannot write the result file"), std::string::npos) << d.err;
+}
+
+}  // namespace
+}  // namespace cowsim::test
