@@ -51,7 +51,7 @@ void AnonZeroFillFault(benchmark::State& state) {
       state.ResumeTiming();
     }
   }
-  if (p.faults[static_cast<size_t>(FaultOutcome::kAnonZeroFill)] != state.iterations())
+  if (p.faults[static_cast<size_t>(FaultOutcome::kAnonZeroFill)] != static_cast<uint64_t>(state.iterations()))
     state.SkipWithError("not every fault was a zero fill");
 }
 BENCHMARK(AnonZeroFillFault);
@@ -79,7 +79,7 @@ void CowCopyFault(benchmark::State& state) {
     }
   }
   copies += child->faults[static_cast<size_t>(FaultOutcome::kCowCopy)];
-  if (copies != state.iterations()) state.SkipWithError("not every fault was a CoW copy");
+  if (copies != static_cast<uint64_t>(state.iterations())) state.SkipWithError("not every fault was a CoW copy");
 }
 BENCHMARK(CowCopyFault);
 

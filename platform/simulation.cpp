@@ -35,13 +35,6 @@ TraceSource scenario_source(const std::string& name, const std::vector<std::stri
   return src;
 }
 
-TraceSource scenario_source(const std::string& name, const std::vector<std::string>& params, trace::NameTable& names,
-                            uint64_t seed) {
-  SimConfig cfg;
-  cfg.seed = seed;
-  return scenario_source(name, params, names, cfg);
-}
-
 namespace {
 
 void report_process(StatSink& s, const Process& p) {

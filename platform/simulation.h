@@ -27,9 +27,6 @@ TraceSource trace_file_source(const std::string& path, trace::NameTable& names);
 // the core clock of `cfg`; after the run, its report fills stats.json's "scenario" section.
 TraceSource scenario_source(const std::string& name, const std::vector<std::string>& params, trace::NameTable& names,
                             const SimConfig& cfg);
-// The same with the default configuration's clock and the given seed.
-TraceSource scenario_source(const std::string& name, const std::vector<std::string>& params, trace::NameTable& names,
-                            uint64_t seed);
 
 struct RunResult {
   nlohmann::json stats;       // stats.json (with a "scenario" section for built-in scenarios)

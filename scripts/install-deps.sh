@@ -6,6 +6,7 @@ packages=(
   build-essential cmake pkg-config
   libsystemc-dev libboost-dev libboost-program-options-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  valgrind  # cowsim capture, and the live Lackey import test (docs/real-traces.md)
 )
 missing=()
 for p in "${packages[@]}"; do

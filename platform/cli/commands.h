@@ -16,5 +16,7 @@ int presets(const Args& args);
 int params(const Args& args);
 int trace(const Args& args);
 int bench(const Args& args);  // bench_command.cpp
+int import(const Args& args);   // import_command.cpp
+int capture(const Args& args);  // import_command.cpp
 
 }  // namespace cowsim::cli

@@ -23,6 +23,8 @@ commands:
   trace dump IN                        print any trace as canonical text
   trace stat IN                        count records per process and operation
   bench [--size tiny|full] [-o FILE]   time the standard workloads (docs/performance.md)
+  import lackey DIR -o FILE            turn Valgrind Lackey logs of a real program into a trace
+  capture [-o FILE] -- PROGRAM ARGS    run a program under Valgrind and import it (docs/real-traces.md)
 
 `cowsim <command> --help` describes a command's options.
 Exit codes: 0 success, 2 bad input or usage, 1 internal error.
@@ -50,6 +52,8 @@ int sc_main(int argc, char* argv[]) {
     if (cmd == "params") return cowsim::cli::params(args);
     if (cmd == "trace") return cowsim::cli::trace(args);
     if (cmd == "bench") return cowsim::cli::bench(args);
+    if (cmd == "import") return cowsim::cli::import(args);
+    if (cmd == "capture") return cowsim::cli::capture(args);
     std::cerr << "cowsim: unknown command '" << cmd << "'\n\n" << kUsage;
     return 2;
   } catch (const cowsim::InputError& e) {

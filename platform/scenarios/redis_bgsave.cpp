@@ -80,6 +80,8 @@ class RedisBgsave final : public Scenario {
     r["writes_during_save"] = writes;
     r["distinct_pages_written"] = distinct;
     r["parent_cow_copy"] = stat(s, "processes.1.faults.cow_copy");
+    r["parent_thp_copy"] = stat(s, "processes.1.faults.thp_copy");
+    r["parent_bytes_copied"] = stat(s, "processes.1.faults.bytes_copied");
     r["peak_memory_bytes"] = peak;
     r["sizing_rule_bytes"] = dataset_ + distinct * kPage;
     r["sizing_rule_worst_case_bytes"] = dataset_ + writes * pages_per_write() * kPage;
@@ -91,9 +93,12 @@ class RedisBgsave final : public Scenario {
                                "during it touched %llu distinct pages",
                                save_s, r["planned_save_seconds"].get<double>(), (unsigned long long)writes,
                                distribution_.c_str(), (unsigned long long)distinct));
-    rep.lines.push_back(format("  rdb_last_cow_size %llu (%s; child's Private_Dirty sum); parent CoW copies %llu",
+    rep.lines.push_back(format("  rdb_last_cow_size %llu (%s; child's Private_Dirty sum); the parent copied %s "
+                               "(%llu 4 KiB and %llu 2 MiB CoW copies)",
                                (unsigned long long)cow, bytes_text(cow).c_str(),
-                               (unsigned long long)r["parent_cow_copy"].get<uint64_t>()));
+                               bytes_text(r["parent_bytes_copied"].get<uint64_t>()).c_str(),
+                               (unsigned long long)r["parent_cow_copy"].get<uint64_t>(),
+                               (unsigned long long)r["parent_thp_copy"].get<uint64_t>()));
     rep.lines.push_back(format("  host memory: simulated peak %s; rule dataset + distinct pages written = %s; "
                                "2 x dataset = %s",
                                bytes_text(peak).c_str(), bytes_text(r["sizing_rule_bytes"].get<uint64_t>()).c_str(),

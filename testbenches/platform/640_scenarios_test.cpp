@@ -70,6 +70,20 @@ TEST(RedisBgsave, DistinctWritesGiveCowSizeOfPagesWritten) {
   EXPECT_LE(save, 1.1);
 }
 
+TEST(RedisBgsave, HugePagesUnderTheCopyPolicyCopyTwoMegabytesPerPageWritten) {
+  // 16 MiB of THP = 8 huge pages; 1000 distinct 4 KiB values out of 4096 leave none of the 8
+  // untouched (each holds 512 values), and under the copy policy each costs a 2 MiB copy.
+  RunResult r = run_scenario("redis-bgsave", {"dataset=16M", "value_size=4096", "write_rate=1000",
+                                              "disk_bandwidth=16M", "distribution=distinct", "thp=on"},
+                             {"kernel.thp.cow_policy=copy"});
+  const auto& s = r.stats;
+  EXPECT_EQ(at(s, "scenario.results.fork.pmds_copied"), 8u);
+  EXPECT_EQ(at(s, "scenario.results.parent_thp_copy"), 8u);
+  EXPECT_EQ(at(s, "scenario.results.parent_bytes_copied"), 16u << 20);
+  EXPECT_EQ(at(s, "scenario.results.rdb_last_cow_size"), 16u << 20);
+  EXPECT_EQ(at(s, "scenario.results.sizing_rule_bytes"), (16u << 20) + 1000u * kPage);  // the rule undershoots
+}
+
 TEST(RedisBgsave, UniformWritesCowSizeIsTheDistinctPagesTheyHit) {
   RunResult r = run_scenario("redis-bgsave", {"dataset=16M", "write_rate=2000", "disk_bandwidth=16M"});
   const auto& s = r.stats;

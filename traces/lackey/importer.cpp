@@ -12,6 +12,7 @@
 #include "models/common/error.h"
 #include "traces/format.h"
 #include "traces/lackey/log_reader.h"
+#include "traces/lackey/syscalls.h"
 
 namespace cowsim::lackey {
 
@@ -112,10 +113,15 @@ class Importer {
       std::string_view text;
       bool terminated = true;
       while (in.next(text, terminated)) {
-        if (!terminated)
+        const LogLine l = parse_line(text);
+        // Valgrind prints a call's result on the same line once it returns; a successful
+        // execve never returns, so its line is the last and has no newline. Any other line
+        // without one was cut off.
+        if (!terminated && !(l.kind == LineKind::kSyscall && l.sys.status == SyscallStatus::kOpen &&
+                             (l.sys.nr == sys::kExecve || l.sys.nr == sys::kExecveat)))
           throw InputError(log.path + ":" + std::to_string(in.line_number()) +
                            ": truncated log: the last line ends without a newline ('" + trace::printable(text) + "')");
-        tr.line(parse_line(text), text, in.line_number());
+        tr.line(l, text, in.line_number());
       }
       tr.finish(in.line_number());
       children = tr.forked();
