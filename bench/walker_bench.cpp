@@ -15,8 +15,9 @@ constexpr uint64_t kBase = 0x7f0000000000;
 class FlatPort : public PteMemory {
  public:
   explicit FlatPort(PhysicalMemory& m) : mem_(m) {}
-  uint64_t read_pte(PhysAddr pa, Cycles& latency) override {
+  uint64_t read_pte(PhysAddr pa, Cycles& latency, Level& served_by) override {
     latency += Cycles{20};
+    served_by = Level::kL2;
     return mem_.read64(pa);
   }
   void write_pte(PhysAddr pa, uint64_t value, Cycles& latency) override {

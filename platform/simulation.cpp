@@ -2,11 +2,13 @@
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <sstream>
 
 #include "models/common/error.h"
 #include "platform/scenarios/scenario.h"
 #include "platform/system.h"
+#include "platform/waveform.h"
 #include "traces/pid_filter.h"
 
 namespace cowsim {
@@ -91,7 +93,7 @@ std::string deadlock_report(const Kernel& k, const trace::NameTable& names) {
 }  // namespace
 
 RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config, const TraceSource& src,
-                   trace::NameTable& names, bool strict) {
+                   trace::NameTable& names, bool strict, const std::string& vcd_path) {
   auto host_start = std::chrono::steady_clock::now();
   TracePlan plan = plan_trace(src.open, cfg.cores);
   if (plan.roots.empty()) throw InputError(src.label + ": the trace has no records");
@@ -102,10 +104,13 @@ RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config,
     return std::make_unique<trace::PidFilter>(open(), pid);
   }, strict);
   for (uint32_t pid : plan.roots) system.kernel().start_process(pid, Cycles{0});
+  std::optional<Waveform> wave;
+  if (!vcd_path.empty()) wave.emplace(vcd_path, system);
   sc_core::sc_start();
   system.rethrow_errors();
   if (system.kernel().any_alive())
     throw InputError(src.label + ": the trace deadlocks; blocked forever:" + deadlock_report(system.kernel(), names));
+  if (wave) wave->commit();
 
   Cycles end{sc_core::sc_time_stamp().value() / system.cycle().value()};
   system.kernel().finish(end);

@@ -38,8 +38,9 @@ struct RunResult {
 };
 
 // Simulates `src` on the configured system. Throws InputError for bad traces and deadlocks.
+// `vcd_path`: also write a waveform there (platform/waveform.h).
 RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config, const TraceSource& src,
-                   trace::NameTable& names, bool strict);
+                   trace::NameTable& names, bool strict, const std::string& vcd_path = "");
 
 // A few lines for the terminal: what ran, how long, and per process faults and memory.
 std::string summarize(const RunResult& r, const std::string& label);

@@ -22,13 +22,16 @@ System::System(sc_core::sc_module_name name, const SimConfig& cfg, trace::NameTa
       kernel_(kernel_params(cfg), phys_, cfg.walker.levels, cfg.cores, strict, cfg.tlb.pcid),
       memory_("memory", phys_),
       kernel_module_("kernel", kernel_, names, cycle_) {
+  if (cfg.memory.caches.llc_shared)
+    llc_ = std::make_unique<Cache>("llc", cfg.memory.caches.llc, cfg.seed ^ 0x5EED11C0ull);
   for (unsigned i = 0; i < cfg.cores; ++i) {
     std::string n = std::to_string(i);
     cores_.push_back(std::make_unique<Core>(("core" + n).c_str(), i, cfg.core, cfg.quantum, cfg.kernel.timeslice,
                                             cycle_, streams));
-    tlbs_.push_back(std::make_unique<TlbModule>(("tlb" + n).c_str(), cfg.tlb, cfg.seed + 64 * i));
+    tlbs_.push_back(std::make_unique<TlbModule>(("tlb" + n).c_str(), cfg.tlb, cfg.walker.count, cfg.seed + 64 * i));
     walkers_.push_back(std::make_unique<WalkerModule>(("walker" + n).c_str(), cfg.walker, cycle_, cfg.seed + 64 * i + 48));
-    caches_.push_back(std::make_unique<CachesModule>(("caches" + n).c_str(), cfg.memory.caches, cycle_, cfg.seed + 64 * i + 56));
+    caches_.push_back(std::make_unique<CachesModule>(("caches" + n).c_str(), cfg.memory.caches, cycle_,
+                                                      cfg.seed + 64 * i + 56, llc_.get()));
   }
   for (unsigned i = 0; i < cfg.cores; ++i) {
     cores_[i]->mmu.bind(tlbs_[i]->cpu);
@@ -60,6 +63,10 @@ void System::report(StatSink& s) const {
       StatSink::Scope m(s, "caches");
       caches_[i]->hierarchy().report(s);
     }
+  }
+  if (llc_) {
+    StatSink::Scope l(s, "llc");
+    llc_->report(s);
   }
   StatSink::Scope k(s, "kernel");
   kernel_.report(s);

@@ -1,7 +1,7 @@
 // The top sc_module: a whole simulated machine assembled from a SimConfig.
 //
 //   core[i] --mmu--> tlb[i] --walker--> walker[i] ==mem (TLM)==> caches[i] ==mem (TLM)==> memory
-//   core[i] --data--> caches[i]
+//   core[i] --data--> caches[i]          caches[*] share one LLC unless memory.llc.shared = false
 //   core[i] ==fault (TLM)==> kernel;  core[i] --os--> kernel;  kernel --tlbs[i]--> tlb[i]
 #pragma once
 
@@ -41,6 +41,7 @@ class System : public sc_core::sc_module {
   Kernel kernel_;
   Memory memory_;
   KernelModule kernel_module_;
+  std::unique_ptr<Cache> llc_;  // the shared LLC, when there is one
   std::vector<std::unique_ptr<Core>> cores_;
   std::vector<std::unique_ptr<TlbModule>> tlbs_;
   std::vector<std::unique_ptr<WalkerModule>> walkers_;

@@ -41,6 +41,7 @@ for line in lines:
     path = re.sub(r"^cores\.\d+\.", "cores.<n>.", path)
     path = re.sub(r"^kernel\.faults\.[a-z_]+\.", "kernel.faults.<outcome>.", path)
     path = re.sub(r"^kernel\.forks\.\d+\.", "kernel.forks.<i>.", path)
+    path = re.sub(r"\.faults_by_error_code\.0x[0-9a-f]+$", ".faults_by_error_code.<code>", path)
     rows.setdefault(path, (unit, desc))
 table = "| statistic | unit | description |\n|---|---|---|\n"
 table += "".join(f"| `{p}` | {u} | {d} |\n" for p, (u, d) in rows.items())

@@ -28,6 +28,15 @@ class LatencyHistogram {
     if (cycles > max_) max_ = cycles;
     if (cycles < min_) min_ = cycles;
   }
+  // `n` samples of the same value at once (a count of L1 TLB hits at the L1's latency).
+  void add(uint64_t cycles, uint64_t n) {
+    if (!n) return;
+    counts_[bin(cycles)] += n;
+    count_ += n;
+    sum_ += cycles * n;
+    if (cycles > max_) max_ = cycles;
+    if (cycles < min_) min_ = cycles;
+  }
   uint64_t count() const { return count_; }
   uint64_t max() const { return count_ ? max_ : 0; }
   uint64_t min() const { return count_ ? min_ : 0; }

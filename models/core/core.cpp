@@ -1,5 +1,7 @@
 #include "models/core/core.h"
 
+#include <algorithm>
+
 #include "traces/trace_io.h"
 
 namespace cowsim {
@@ -19,16 +21,48 @@ void Core::end_of_elaboration() {
   ExecEnv& env = *this;
   exec_ = std::make_unique<Executor>(params_, id_, clock_, *mmu.operator->(), env, data.operator->());
   os_->attach_core(id_, &wake_);
+  exec_->set_tracing(tracing_);
+}
+
+void Core::trace(sc_core::sc_trace_file* tf) {
+  tracing_ = true;
+  std::string n = name();
+  sc_core::sc_trace(tf, state_sig_, n + ".state");
+  sc_core::sc_trace(tf, pid_sig_, n + ".pid");
+  sc_core::sc_trace(tf, fault_sig_, n + ".fault");
+  sc_core::sc_trace(tf, shootdown_sig_, n + ".shootdown");
+}
+
+void Core::wait_until(uint64_t cycle) {
+  // Only SystemC time moves (waited_ records how far past base it is); the core's local
+  // clock and its quantum are untouched, so a traced run simulates exactly like one without.
+  cycle = std::min(std::max(cycle, traced_at_), clock_.now().value);  // monotonic, never ahead of the core
+  traced_at_ = cycle;
+  if (cycle <= clock_.base + waited_) return;
+  sc_core::wait(sc_core::sc_time::from_value(cycle_.value() * (cycle - clock_.base - waited_)));
+  waited_ = cycle - clock_.base;
+}
+
+void Core::trace_state(CoreState s, Cycles at, bool fault) {
+  wait_until(at.value);
+  state_sig_.write(static_cast<unsigned>(s));
+  fault_sig_.write(fault);
 }
 
 void Core::sync() {
   ++syncs_;
   uint64_t irq = os_->take_interrupt_cycles(id_);  // shootdowns other cores sent this one
+  if (tracing_ && irq) {
+    wait_until(clock_.now().value);
+    shootdown_sig_.write(true);
+  }
   clock_.offset += irq;
   exec_->add_busy(Cycles{irq});
-  if (clock_.offset) sc_core::wait(sc_core::sc_time::from_value(cycle_.value() * clock_.offset));
+  if (clock_.offset > waited_) sc_core::wait(sc_core::sc_time::from_value(cycle_.value() * (clock_.offset - waited_)));
   clock_.offset = 0;
+  waited_ = 0;
   clock_.base = sc_core::sc_time_stamp().value() / cycle_.value();
+  if (tracing_ && irq) shootdown_sig_.write(false);
 }
 
 FaultResult Core::raise_fault(Process& p, const Fault& f) {
@@ -64,14 +98,20 @@ void Core::run_processes() {
       sync();
       if (!os_->any_alive()) break;
       ++idle_waits_;
+      if (tracing_) trace_state(CoreState::kIdle, clock_.now(), false);
       sc_core::wait(wake_);
       clock_.base = sc_core::sc_time_stamp().value() / cycle_.value();
       continue;
+    }
+    if (tracing_) {
+      pid_sig_.write(p->pid);
+      trace_state(CoreState::kInKernel, clock_.now(), false);  // the context switch
     }
     Cycles cs = os_->switch_to(id_, *p);
     clock_.offset += cs.value;
     exec_->add_busy(cs);
     ++switches_;
+    if (tracing_) trace_state(CoreState::kRunning, clock_.now(), false);
     if (!p->context) {
       auto ctx = std::make_unique<TaskContext>();
       ctx->stream = streams_(p->pid);

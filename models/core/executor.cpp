@@ -11,21 +11,55 @@ using trace::Op;
 
 Executor::Executor(const CoreParams& p, unsigned core, CoreClock& clock, Translator& mmu, ExecEnv& env,
                    DataMemory* data)
-    : core_(core), ipc_(p.ipc), clock_(clock), mmu_(mmu), env_(env), data_(data) {}
+    : core_(core), ipc_(p.ipc), window_(p.window), in_flight_(p.window, 0), clock_(clock), mmu_(mmu), env_(env),
+      data_(data) {}
+
+void Executor::wait_for_slot() {
+  // Any slot whose access has completed will do: the accesses are independent.
+  auto it = std::min_element(in_flight_.begin(), in_flight_.end());
+  next_slot_ = static_cast<uint32_t>(it - in_flight_.begin());
+  advance_to(*it);
+}
+
+void Executor::retire(uint64_t done) {
+  if (window_ == 1) {  // blocking: the core waits for every access
+    advance_to(done);
+    return;
+  }
+  in_flight_[next_slot_] = done;
+  last_done_ = std::max(last_done_, done);
+}
+
+void Executor::trace_translation(Cycles issue, const TranslateResult& r) {
+  if (!r.miss_at.value) return;  // an L1 hit: the core kept running
+  env_.trace_state(CoreState::kTlbMiss, issue + r.miss_at, false);
+  if (r.walk_at.value) env_.trace_state(CoreState::kWalking, issue + r.walk_at, false);
+  if (r.ok()) env_.trace_state(CoreState::kRunning, issue + r.latency, false);
+}
 
 bool Executor::translate(Process& p, VirtAddr va, AccessType type) {
   // A handled fault makes the retry succeed; a second fault on the same access would mean the
   // kernel model fixed the wrong thing, so it is bounded rather than looping forever.
   for (int attempt = 0; attempt < 4; ++attempt) {
-    TranslateResult r = mmu_.translate(p.mm->root, va, type);
-    advance(r.latency);
+    if (window_ > 1) wait_for_slot();
+    const Cycles issue = clock_.now();
+    TranslateResult r = mmu_.translate(p.mm->root, va, type, issue);
     if (r.ok()) {
-      if (data_) advance(data_->data_access(frame_address(r.pfn) + va.page_offset(), type == AccessType::kWrite));
+      Cycles done = issue + r.latency;
+      if (data_) done += data_->data_access(frame_address(r.pfn) + va.page_offset(), type == AccessType::kWrite);
+      retire(done.value);
+      if (tracing_) trace_translation(issue, r);
       return true;
+    }
+    drain((issue + r.latency).value);  // precise: every older access completes first
+    if (tracing_) {
+      trace_translation(issue, r);
+      env_.trace_state(CoreState::kInKernel, clock_.now(), true);
     }
     ++faults_;
     FaultResult f = env_.raise_fault(p, r.fault);
     advance(f.cycles);
+    if (tracing_) env_.trace_state(CoreState::kRunning, clock_.now(), false);
     if (!f.resolved) return false;
   }
   throw std::logic_error("access at " + std::to_string(va.value) + " faults again after its fault was handled");
@@ -44,6 +78,7 @@ StopReason Executor::run(Process& p, TaskContext& ctx, Cycles slice_end) {
   for (;;) {
     if (!ctx.pending) {
       if (!ctx.stream->next(ctx.record)) {
+        drain();
         env_.sync();
         env_.exit(p, "end of trace");
         return StopReason::kExited;
@@ -60,21 +95,30 @@ StopReason Executor::run(Process& p, TaskContext& ctx, Cycles slice_end) {
       while (ctx.position < count) {
         if (!access(p, VirtAddr{r.addr + ctx.position * r.stride}, r.size, type)) return StopReason::kExited;
         ++ctx.position;
-        if (clock_.now() >= slice_end && ctx.position < count && env_.others_runnable()) return StopReason::kPreempted;
+        if (clock_.now() >= slice_end && ctx.position < count && env_.others_runnable()) {
+          drain();
+          return StopReason::kPreempted;
+        }
       }
     } else if (r.op == Op::kCompute) {
       advance(Cycles{static_cast<uint64_t>(std::ceil(static_cast<double>(r.addr) / ipc_))});
     } else {
+      drain();      // a system call is serialising
       env_.sync();  // system calls see, and act at, a globally consistent time
+      if (tracing_) env_.trace_state(CoreState::kInKernel, clock_.now(), false);
       unsigned before = p.core;
       advance(env_.syscall(p, r));
+      if (tracing_) env_.trace_state(CoreState::kRunning, clock_.now(), false);
       ctx.pending = false;
       if (!p.alive()) return StopReason::kExited;
       if (p.state == TaskState::kBlocked) return StopReason::kBlocked;
       if (p.core != before) return StopReason::kMigrated;
     }
     ctx.pending = false;
-    if (clock_.now() >= slice_end && env_.others_runnable()) return StopReason::kPreempted;
+    if (clock_.now() >= slice_end && env_.others_runnable()) {
+      drain();
+      return StopReason::kPreempted;
+    }
   }
 }
 

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstdint>
+#include <algorithm>
 #include <memory>
+#include <vector>
 
 #include "models/core/core_params.h"
 #include "models/kernel/kernel.h"
@@ -35,6 +37,9 @@ struct CoreClock {
   bool due() const { return offset >= quantum; }
 };
 
+// What a core is doing, for waveforms (--vcd). Values are what the trace shows.
+enum class CoreState : uint8_t { kIdle = 0, kRunning = 1, kTlbMiss = 2, kWalking = 3, kInKernel = 4 };
+
 class ExecEnv {
  public:
   virtual ~ExecEnv() = default;
@@ -43,6 +48,8 @@ class ExecEnv {
   virtual Cycles syscall(Process& p, const trace::Record& r) = 0;
   virtual void exit(Process& p, const std::string& reason) = 0;
   virtual bool others_runnable() = 0;
+  // Called only when tracing is on: the core entered `s` at cycle `at` (<= its local time).
+  virtual void trace_state(CoreState s, Cycles at, bool fault) {}
 };
 
 enum class StopReason { kExited, kBlocked, kPreempted, kMigrated };
@@ -62,6 +69,7 @@ class Executor {
   uint64_t faults() const { return faults_; }
   uint64_t busy_cycles() const { return busy_; }
   void add_busy(Cycles c) { busy_ += c.value; }
+  void set_tracing(bool on) { tracing_ = on; }
 
  private:
   // One access of `size` bytes; false if the process died on it.
@@ -72,9 +80,22 @@ class Executor {
     busy_ += c.value;
     if (clock_.due()) env_.sync();
   }
+  void advance_to(uint64_t t) {
+    if (t > clock_.now().value) advance(Cycles{t - clock_.now().value});
+  }
+  // The access window (core.window > 1): a slot frees when its access completes.
+  void wait_for_slot();
+  void retire(uint64_t done);
+  void drain(uint64_t at = 0) { advance_to(std::max(at, last_done_)); }
+  void trace_translation(Cycles issue, const TranslateResult& r);
 
   unsigned core_;
   double ipc_;
+  uint32_t window_;
+  std::vector<uint64_t> in_flight_;  // completion cycle of each window slot
+  uint32_t next_slot_ = 0;
+  uint64_t last_done_ = 0;           // latest completion of any access
+  bool tracing_ = false;
   CoreClock& clock_;
   Translator& mmu_;
   ExecEnv& env_;

@@ -1,10 +1,12 @@
 #include "models/memory/caches.h"
 
+#include "models/memory/served_by_extension.h"
+
 namespace cowsim {
 
 CachesModule::CachesModule(sc_core::sc_module_name name, const MemoryHierarchyParams& p, sc_core::sc_time cycle,
-                           uint64_t seed)
-    : sc_module(name), walk("walk"), mem("mem"), cpu("cpu"), hierarchy_(p, seed), cycle_(cycle) {
+                           uint64_t seed, Cache* shared_llc)
+    : sc_module(name), walk("walk"), mem("mem"), cpu("cpu"), hierarchy_(p, seed, shared_llc), cycle_(cycle) {
   walk.register_b_transport(this, &CachesModule::b_transport);
   cpu.bind(*this);
 }
@@ -12,8 +14,9 @@ CachesModule::CachesModule(sc_core::sc_module_name name, const MemoryHierarchyPa
 void CachesModule::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {
   mem->b_transport(tx, delay);  // the contents; memory itself adds no time
   if (tx.is_response_error()) return;
-  Cycles latency = hierarchy_.access(PhysAddr{tx.get_address()}, tx.is_write(), Source::kPageWalk).latency;
-  delay += sc_core::sc_time::from_value(cycle_.value() * latency.value);
+  AccessResult a = hierarchy_.access(PhysAddr{tx.get_address()}, tx.is_write(), Source::kPageWalk);
+  if (auto* served = tx.get_extension<ServedByExtension>()) served->where = a.where;
+  delay += sc_core::sc_time::from_value(cycle_.value() * a.latency.value);
 }
 
 }  // namespace cowsim

@@ -21,7 +21,9 @@ class CachesModule : public sc_core::sc_module, public DataMemIf {
   tlm_utils::simple_initiator_socket<CachesModule> mem;  // to memory, for the contents
   sc_core::sc_export<DataMemIf> cpu;                     // data accesses, from the core
 
-  CachesModule(sc_core::sc_module_name name, const MemoryHierarchyParams& p, sc_core::sc_time cycle, uint64_t seed);
+  // `shared_llc`: the LLC all cores share (null: a private one, see MemoryHierarchy).
+  CachesModule(sc_core::sc_module_name name, const MemoryHierarchyParams& p, sc_core::sc_time cycle, uint64_t seed,
+               Cache* shared_llc = nullptr);
   const char* kind() const override { return "cowsim::CachesModule"; }
 
   Cycles data_access(PhysAddr pa, bool write) override { return hierarchy_.access(pa, write, Source::kData).latency; }

@@ -72,6 +72,7 @@ struct MemoryHierarchyParams {
   CacheLevelParams l1d{32 * 1024, 8, 64, 4, ReplacementKind::kTreePlru};
   CacheLevelParams l2{1024 * 1024, 16, 64, 14, ReplacementKind::kTreePlru};
   CacheLevelParams llc{11 * 1024 * 1024, 11, 64, 77, ReplacementKind::kLru};
+  bool llc_shared = true;
   DramParams dram;
 
   void declare(ParamRegistry& r) {
@@ -88,6 +89,9 @@ struct MemoryHierarchyParams {
       llc.declare(r, "last-level cache",
                   "Skylake-SP: 1.375 MiB/core, 11-way, 77 cycles (AnandTech Skylake-SP review); default 8 cores = "
                   "11 MiB");
+      r.add("shared", llc_shared,
+            "One LLC shared by every core (as on Skylake-SP, Ice Lake-SP and within a Zen 3 CCD): walks and data of "
+            "one core warm or evict lines for the others. false: a private LLC of this size per core");
     }
     {
       ParamRegistry::Scope s(r, "dram");

@@ -24,10 +24,11 @@ uint64_t level_seed(uint64_t seed, unsigned level) { return seed ^ (0x9E3779B97F
 
 }  // namespace
 
-MemoryHierarchy::MemoryHierarchy(const MemoryHierarchyParams& p, uint64_t seed)
+MemoryHierarchy::MemoryHierarchy(const MemoryHierarchyParams& p, uint64_t seed, Cache* shared_llc)
     : l1_("l1d", p.l1d, level_seed(seed, 0)),
       l2_("l2", p.l2, level_seed(seed, 1)),
-      llc_("llc", p.llc, level_seed(seed, 2)),
+      own_llc_(shared_llc ? nullptr : std::make_unique<Cache>("llc", p.llc, level_seed(seed, 2))),
+      llc_(shared_llc ? shared_llc : own_llc_.get()),
       dram_latency_(p.dram.latency),
       dram_bandwidth_(p.dram.bandwidth) {
   if (!(dram_bandwidth_ > 0) || !std::isfinite(dram_bandwidth_))
@@ -38,7 +39,7 @@ const Cache& MemoryHierarchy::cache(Level l) const {
   switch (l) {
     case Level::kL1: return l1_;
     case Level::kL2: return l2_;
-    case Level::kLlc: return llc_;
+    case Level::kLlc: return *llc_;
     case Level::kDram: break;
   }
   throw std::logic_error("MemoryHierarchy::cache: DRAM is not a cache level");
@@ -50,10 +51,10 @@ AccessResult MemoryHierarchy::access_below_l1(PhysAddr pa, bool write, Source sr
     fill_l1(pa, write);
     return {Cycles{l2_.latency()}, Level::kL2};
   }
-  if (llc_.lookup(pa, false, src)) {
+  if (llc_->lookup(pa, false, src)) {
     fill_l2(pa);
     fill_l1(pa, write);
-    return {Cycles{llc_.latency()}, Level::kLlc};
+    return {Cycles{llc_->latency()}, Level::kLlc};
   }
   ++dram_accesses_[static_cast<size_t>(src)];
   // Bottom up, so a victim written back from L1D or L2 finds the levels below already filled.
@@ -74,21 +75,21 @@ void MemoryHierarchy::fill_l2(PhysAddr pa) {
 }
 
 void MemoryHierarchy::fill_llc(PhysAddr pa) {
-  Cache::Victim v = llc_.fill(pa, false);
+  Cache::Victim v = llc_->fill(pa, false);
   if (v.dirty) ++dram_writebacks_;
 }
 
 void MemoryHierarchy::write_back(const Cache& from, uint64_t line) {
   const uint64_t addr = line << from.line_shift();
   if (&from == &l1_ && l2_.absorb_writeback(addr >> l2_.line_shift())) return;
-  if (&from != &llc_ && llc_.absorb_writeback(addr >> llc_.line_shift())) return;
+  if (&from != llc_ && llc_->absorb_writeback(addr >> llc_->line_shift())) return;
   ++dram_writebacks_;
 }
 
 Level MemoryHierarchy::probe(PhysAddr pa) const {
   if (l1_.contains(pa)) return Level::kL1;
   if (l2_.contains(pa)) return Level::kL2;
-  if (llc_.contains(pa)) return Level::kLlc;
+  if (llc_->contains(pa)) return Level::kLlc;
   return Level::kDram;
 }
 
@@ -121,9 +122,9 @@ void MemoryHierarchy::report(StatSink& s) const {
     StatSink::Scope sc(s, "l2");
     l2_.report(s);
   }
-  {
+  if (own_llc_) {
     StatSink::Scope sc(s, "llc");
-    llc_.report(s);
+    own_llc_->report(s);
   }
   StatSink::Scope sc(s, "dram");
   s.counter("accesses", dram_accesses(), "accesses", "Accesses that missed every cache level");

@@ -21,16 +21,16 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 
 #include "models/common/stats.h"
 #include "models/common/types.h"
 #include "models/memory/cache.h"
 #include "models/memory/hierarchy_params.h"
+#include "models/memory/level.h"
 
 namespace cowsim {
 
-enum class Level : uint8_t { kL1, kL2, kLlc, kDram };
-const char* level_name(Level l);  // "l1d", "l2", "llc", "dram"
 
 struct AccessResult {
   Cycles latency;
@@ -39,7 +39,9 @@ struct AccessResult {
 
 class MemoryHierarchy {
  public:
-  MemoryHierarchy(const MemoryHierarchyParams& p, uint64_t seed);
+  // `shared_llc`: the LLC every core's hierarchy uses (it must outlive them); null: a private
+  // LLC built from p.llc.
+  MemoryHierarchy(const MemoryHierarchyParams& p, uint64_t seed, Cache* shared_llc = nullptr);
 
   // One access of one cache line's worth (the line holding `pa`). Timed: updates contents,
   // replacement state and counters.
@@ -62,7 +64,8 @@ class MemoryHierarchy {
 
   const Cache& l1d() const { return l1_; }
   const Cache& l2() const { return l2_; }
-  const Cache& llc() const { return llc_; }
+  const Cache& llc() const { return *llc_; }
+  bool llc_shared() const { return !own_llc_; }
   const Cache& cache(Level l) const;  // kL1, kL2 or kLlc
   uint32_t dram_latency() const { return dram_latency_; }
   double dram_bandwidth() const { return dram_bandwidth_; }
@@ -72,7 +75,7 @@ class MemoryHierarchy {
   uint64_t bytes_zeroed() const { return bytes_zeroed_; }
   uint64_t bytes_copied() const { return bytes_copied_; }
 
-  // Scopes l1d, l2, llc (Cache::report) and dram: accesses (total and per source),
+  // Scopes l1d, l2, llc (Cache::report; not when the LLC is shared) and dram: accesses (total and per source),
   // writebacks, zero/copy operations, bytes zeroed, copied and streamed, stream cycles.
   void report(StatSink& s) const;
 
@@ -86,7 +89,9 @@ class MemoryHierarchy {
   void write_back(const Cache& from, uint64_t line);
   Cycles stream_cycles(uint64_t moved) const;
 
-  Cache l1_, l2_, llc_;
+  Cache l1_, l2_;
+  std::unique_ptr<Cache> own_llc_;  // null when the LLC is shared
+  Cache* llc_;
   uint32_t dram_latency_;
   double dram_bandwidth_;
   std::array<uint64_t, kSourceCount> dram_accesses_{};

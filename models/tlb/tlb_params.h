@@ -46,6 +46,7 @@ struct TlbLevelParams {
 struct TlbHierarchyParams {
   TlbLevelParams l1i, l1d, stlb;
   bool pcid = false;
+  uint32_t mshrs = 4;
 
   TlbHierarchyParams() {
     l1i.a = bank(SizeSet::k4K, 128, 8);
@@ -72,6 +73,10 @@ struct TlbHierarchyParams {
     }
     r.add("pcid", pcid,
           "Tag entries with a process-context ID: a context switch keeps other processes' entries instead of flushing");
+    r.add("mshrs", mshrs, "misses",
+          "L1 TLB misses a core can have outstanding (miss registers); a miss to a page already being fetched merges "
+          "with it. Matters only when core.window > 1. Not published by Intel or AMD: an assumption",
+          1, 64);
   }
 };
 

@@ -4,6 +4,7 @@
 #include <systemc>
 
 #include "models/kernel/kernel.h"
+#include "models/tlb/tlb_hierarchy.h"
 #include "models/tlb/translator.h"
 #include "models/walker/walk_result.h"
 
@@ -13,13 +14,7 @@ namespace cowsim {
 class TranslateIf : public virtual sc_core::sc_interface, public Translator {};
 
 // What the TLB asks of the page walker on a miss.
-class WalkIf : public virtual sc_core::sc_interface {
- public:
-  virtual WalkResult walk(Pfn root, VirtAddr va, AccessType type, uint16_t pcid) = 0;
-  virtual void flush_caches(uint16_t pcid) = 0;  // paging-structure caches of one context
-  virtual void flush_caches() = 0;               // all of them
-  virtual void invalidate_caches(VirtAddr va, uint16_t pcid) = 0;  // entries for one address
-};
+class WalkIf : public virtual sc_core::sc_interface, public PageWalker {};
 
 // TLB maintenance the kernel performs on a core's TLB.
 class TlbControlIf : public virtual sc_core::sc_interface, public TlbControl {};

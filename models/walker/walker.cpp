@@ -1,5 +1,7 @@
 #include "models/walker/walker.h"
 
+#include <cstdio>
+
 namespace cowsim {
 
 const char* fault_kind_name(FaultKind k) {
@@ -50,6 +52,7 @@ WalkResult Walker::walk(Pfn root, VirtAddr va, AccessType type, uint16_t pcid) {
     r.fault.error_code = code;
     ++faults_;
     ++fault_kinds_[static_cast<unsigned>(kind)];
+    ++faults_by_code_[code & 31];
     latency_.add(r.latency.value);
     return r;
   };
@@ -72,10 +75,12 @@ WalkResult Walker::walk(Pfn root, VirtAddr va, AccessType type, uint16_t pcid) {
   }
   for (unsigned level = start; level >= 1; --level) {
     PhysAddr entry_pa = table + 8 * table_index(va, level);
-    Pte e = Pte::from_raw(mem_.read_pte(entry_pa, r.latency));
+    Level served_by = Level::kDram;
+    Pte e = Pte::from_raw(mem_.read_pte(entry_pa, r.latency, served_by));
     ++r.pte_reads;
     ++pte_reads_;
     ++reads_by_level_[level];
+    ++reads_served_[level][static_cast<unsigned>(served_by)];
     if (!e.present) return fail(FaultKind::kNotPresent, error_code_for(type, false));
     if (reserved_bits_set(e, level))
       return fail(FaultKind::kReservedBit, error_code_for(type, true) | pf_error::kReserved);
@@ -124,12 +129,32 @@ void Walker::report(StatSink& s) const {
     for (unsigned k = 1; k < 7; ++k)
       s.counter(fault_kind_name(static_cast<FaultKind>(k)), fault_kinds_[k], "walks", "Walks that ended in this fault kind");
   }
+  {
+    StatSink::Scope f(s, "faults_by_error_code");
+    for (unsigned code = 0; code < 32; ++code) {
+      if (!faults_by_code_[code]) continue;
+      char key[8];
+      std::snprintf(key, sizeof key, "0x%02x", code);
+      s.counter(key, faults_by_code_[code], "walks",
+                "Walks that faulted with this x86 #PF error code (bit 0 present, 1 write, 2 user, 3 reserved bit, "
+                "4 instruction fetch); only codes that occurred are listed");
+    }
+  }
   s.histogram("latency", latency_, "cycles", "Walk latency");
+  const char* table_names[] = {"", "pte", "pde", "pdpte", "pml4e", "pml5e"};
   {
     StatSink::Scope r(s, "pte_reads_by_level");
-    const char* names[] = {"", "pte", "pde", "pdpte", "pml4e", "pml5e"};
     for (unsigned level = 1; level <= levels_; ++level)
-      s.counter(names[level], reads_by_level_[level], "reads", "PTE reads at this level of the table");
+      s.counter(table_names[level], reads_by_level_[level], "reads", "PTE reads at this level of the table");
+  }
+  {
+    StatSink::Scope r(s, "pte_reads_served_by");
+    for (unsigned level = 1; level <= levels_; ++level) {
+      StatSink::Scope t(s, table_names[level]);
+      for (unsigned where = 0; where < kLevelCount; ++where)
+        s.counter(level_name(static_cast<Level>(where)), reads_served_[level][where], "reads",
+                  "PTE reads at this table level served by this level of the memory hierarchy");
+    }
   }
   StatSink::Scope c(s, "psc");
   const char* names[] = {"pde", "pdpte", "pml4e", "pml5e"};

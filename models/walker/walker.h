@@ -8,17 +8,19 @@
 
 #include "models/common/histogram.h"
 #include "models/common/stats.h"
+#include "models/memory/level.h"
 #include "models/walker/paging_structure_cache.h"
 #include "models/walker/walk_result.h"
 #include "models/walker/walker_params.h"
 
 namespace cowsim {
 
-// How the walker reaches memory. Each call adds the access's latency to `latency`.
+// How the walker reaches memory. Each call adds the access's latency to `latency`; a read
+// also says which level of the hierarchy served it.
 class PteMemory {
  public:
   virtual ~PteMemory() = default;
-  virtual uint64_t read_pte(PhysAddr pa, Cycles& latency) = 0;
+  virtual uint64_t read_pte(PhysAddr pa, Cycles& latency, Level& served_by) = 0;
   virtual void write_pte(PhysAddr pa, uint64_t value, Cycles& latency) = 0;
 };
 
@@ -47,6 +49,10 @@ class Walker {
   unsigned levels() const { return levels_; }
   uint64_t walks() const { return walks_; }
   uint64_t pte_reads() const { return pte_reads_; }
+  uint64_t pte_reads(unsigned table_level, Level served_by) const {
+    return reads_served_[table_level][static_cast<unsigned>(served_by)];
+  }
+  uint64_t faults_with_error_code(uint32_t code) const { return faults_by_code_[code & 31]; }
   void report(StatSink& s) const;
 
  private:
@@ -54,9 +60,11 @@ class Walker {
   Cycles setup_, psc_latency_;
   std::vector<PagingStructureCache> psc_;  // [L - 2] caches level-L entries (L = 2: PDE ... 5: PML5E)
   uint64_t reads_by_level_[6] = {};
+  uint64_t reads_served_[6][kLevelCount] = {};  // [table level][hierarchy level that served it]
   PteMemory& mem_;
   uint64_t walks_ = 0, pte_reads_ = 0, ad_writes_ = 0, faults_ = 0;
   uint64_t fault_kinds_[8] = {};
+  uint64_t faults_by_code_[32] = {};  // by x86 error code (P W U RSVD I = bits 0-4)
   LatencyHistogram latency_;
 };
 

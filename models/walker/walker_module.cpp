@@ -11,6 +11,7 @@ WalkerModule::WalkerModule(sc_core::sc_module_name name, const WalkerParams& p, 
   tx_.set_streaming_width(8);
   tx_.set_byte_enable_ptr(nullptr);
   tx_.set_dmi_allowed(false);
+  tx_.set_extension(&served_by_);
 }
 
 void WalkerModule::transport(PhysAddr pa, tlm::tlm_command cmd, uint64_t& data, Cycles& latency) {
@@ -25,9 +26,10 @@ void WalkerModule::transport(PhysAddr pa, tlm::tlm_command cmd, uint64_t& data, 
   latency += Cycles{delay.value() / cycle_fs_};
 }
 
-uint64_t WalkerModule::read_pte(PhysAddr pa, Cycles& latency) {
+uint64_t WalkerModule::read_pte(PhysAddr pa, Cycles& latency, Level& served_by) {
   uint64_t v = 0;
   transport(pa, tlm::TLM_READ_COMMAND, v, latency);
+  served_by = served_by_.where;
   return v;
 }
 

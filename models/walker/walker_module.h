@@ -7,6 +7,7 @@
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include "models/memory/served_by_extension.h"
 #include "models/tlb/translate_if.h"
 #include "models/walker/walker.h"
 
@@ -18,6 +19,7 @@ class WalkerModule : public sc_core::sc_module, public WalkIf, private PteMemory
   tlm_utils::simple_initiator_socket<WalkerModule> mem;    // to memory
 
   WalkerModule(sc_core::sc_module_name name, const WalkerParams& p, sc_core::sc_time cycle, uint64_t seed);
+  ~WalkerModule() override { tx_.clear_extension(&served_by_); }  // a member: the payload must not delete it
   const char* kind() const override { return "cowsim::WalkerModule"; }
 
   WalkResult walk(Pfn root, VirtAddr va, AccessType type, uint16_t pcid) override {
@@ -29,13 +31,14 @@ class WalkerModule : public sc_core::sc_module, public WalkIf, private PteMemory
   const Walker& logic() const { return walker_; }
 
  private:
-  uint64_t read_pte(PhysAddr pa, Cycles& latency) override;
+  uint64_t read_pte(PhysAddr pa, Cycles& latency, Level& served_by) override;
   void write_pte(PhysAddr pa, uint64_t value, Cycles& latency) override;
   void transport(PhysAddr pa, tlm::tlm_command cmd, uint64_t& data, Cycles& latency);
 
   Walker walker_;
   uint64_t cycle_fs_;
   tlm::tlm_generic_payload tx_;  // reused: no allocation per PTE access
+  ServedByExtension served_by_;  // on tx_ for its whole life
 };
 
 }  // namespace cowsim

@@ -22,6 +22,7 @@ struct WalkerParams {
   uint32_t levels = 4;
   uint32_t setup_latency = 2;
   uint32_t psc_latency = 1;
+  uint32_t count = 2;
   PscParams pml5e{2, 2}, pml4e{2, 2}, pdpte{4, 4}, pde{32, 4};
 
   void declare(ParamRegistry& r) {
@@ -29,6 +30,10 @@ struct WalkerParams {
     r.add("setup_latency", setup_latency, "cycles", "Fixed cost of starting a walk, before the first PTE read",
           0, 10000);
     r.add("psc_latency", psc_latency, "cycles", "Paging-structure-cache lookup, paid when it hits", 0, 1000);
+    r.add("count", count, "walkers",
+          "Page walks a core can run at once; a miss finding every walker busy waits. Two since Broadwell (Intel "
+          "optimization manual); matters only when core.window > 1",
+          1, 64);
     ParamRegistry::Scope s(r, "psc");
     for (auto [name, psc] : {std::pair{"pml5e", &pml5e}, {"pml4e", &pml4e}, {"pdpte", &pdpte}, {"pde", &pde}}) {
       ParamRegistry::Scope l(r, name);

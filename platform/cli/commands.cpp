@@ -64,6 +64,7 @@ int run(const Args& args) {
       "param", po::value<std::vector<std::string>>()->composing(), "scenario parameter: K=V (repeatable)")(
       "out", po::value<std::string>()->default_value("cowsim-out"), "folder for stats.json, stats.txt, config.json, smaps/")(
       "strict", "make a failing system call (EINVAL, ENOMEM, ...) a fatal error")(
+      "vcd", po::value<std::string>(), "also write a waveform of every core (state, pid, fault, shootdown) to FILE")(
       "quiet,q", "print nothing on success");
   add_config_options(o);
   po::positional_options_description pos;
@@ -84,7 +85,8 @@ int run(const Args& args) {
                         ? trace_file_source(vm["trace"].as<std::string>(), names)
                         : scenario_source(vm.count("scenario") ? vm["scenario"].as<std::string>() : kDefaultScenario,
                                           strings(vm, "param"), names, cfg);
-  RunResult r = simulate(cfg, effective, src, names, vm.count("strict") > 0);
+  RunResult r = simulate(cfg, effective, src, names, vm.count("strict") > 0,
+                         vm.count("vcd") ? vm["vcd"].as<std::string>() : "");
   std::string out = vm["out"].as<std::string>();
   write_outputs(out, r);
   if (!vm.count("quiet")) std::cout << summarize(r, src.label) << "results in " << out << "/\n";

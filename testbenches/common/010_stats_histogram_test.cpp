@@ -120,3 +120,25 @@ TEST(LatencyHistogram, BeyondTheLastBinReportsTheMaximum) {
 
 }  // namespace
 }  // namespace cowsim
+
+namespace cowsim {
+namespace {
+
+TEST(LatencyHistogram, WeightedAddEqualsThatManySingleAdds) {
+  LatencyHistogram bulk, single;
+  bulk.add(5, 3);
+  bulk.add(5000, 2);
+  bulk.add(7, 0);  // nothing
+  for (int i = 0; i < 3; ++i) single.add(5);
+  for (int i = 0; i < 2; ++i) single.add(5000);
+  EXPECT_EQ(bulk.count(), 5u);
+  EXPECT_EQ(bulk.min(), 5u);
+  EXPECT_EQ(bulk.max(), 5000u);
+  EXPECT_DOUBLE_EQ(bulk.mean(), (3 * 5 + 2 * 5000) / 5.0);
+  for (double q : {0.5, 0.6, 0.61, 0.9, 0.99, 1.0}) EXPECT_EQ(bulk.percentile(q), single.percentile(q)) << q;
+  EXPECT_EQ(bulk.percentile(0.6), 5u);   // 3 of 5 samples are 5
+  EXPECT_GT(bulk.percentile(0.61), 4900u);
+}
+
+}  // namespace
+}  // namespace cowsim

@@ -37,7 +37,7 @@ class VectorStream : public trace::RecordStream {
 // An MMU whose pages are not present until the fake kernel maps them.
 class FakeMmu : public Translator {
  public:
-  TranslateResult translate(Pfn, VirtAddr va, AccessType type) override {
+  TranslateResult translate(Pfn, VirtAddr va, AccessType type, Cycles) override {
     log.push_back(va.value);
     TranslateResult r;
     r.latency = Cycles{kLatency};

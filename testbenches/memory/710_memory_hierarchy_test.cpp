@@ -50,7 +50,7 @@ TEST(HierarchyParams, DeclaredUnderTheCallersScopeWithUnitsAndDefaults) {
     ParamRegistry::Scope s(r, "memory");
     p.declare(r);
   }
-  EXPECT_EQ(r.params().size(), 17u);  // 5 per cache level x 3 + DRAM latency and bandwidth
+  EXPECT_EQ(r.params().size(), 18u);  // 5 per cache level x 3 + llc.shared + DRAM latency and bandwidth
   auto expect = [&](const std::string& path, const nlohmann::json& def, const std::string& unit) {
     const ParamInfo* i = r.find(path);
     ASSERT_NE(i, nullptr) << path;
@@ -71,6 +71,7 @@ TEST(HierarchyParams, DeclaredUnderTheCallersScopeWithUnitsAndDefaults) {
   expect("memory.llc.ways", 11, "ways");
   expect("memory.llc.latency", 77, "cycles");
   expect("memory.llc.policy", "lru", "");
+  expect("memory.llc.shared", true, "");
   expect("memory.dram.latency", 240, "cycles");
   expect("memory.dram.bandwidth", 4.0, "bytes/cycle");
   EXPECT_EQ(r.find("memory.l1d.policy")->range, "lru|plru|random");
@@ -440,6 +441,37 @@ RandomRun run_random(uint64_t seed) {
   h.report(s);
   r.stats = s.json();
   return r;
+}
+
+TEST(MemoryHierarchy, SharedLlcServesOneCoresLinesToAnother) {
+  MemoryHierarchyParams p = tiny();
+  Cache llc("llc", p.llc, 7);
+  MemoryHierarchy a(p, 1, &llc), b(p, 2, &llc);
+  PhysAddr x{0x100000};
+  EXPECT_EQ(a.access(x, false, Source::kData).where, Level::kDram);  // fills a's L1, L2 and the LLC
+  AccessResult r = b.access(x, false, Source::kData);
+  EXPECT_EQ(r.where, Level::kLlc);  // b's private levels miss, the shared LLC hits
+  EXPECT_EQ(r.latency, Cycles{61});
+  EXPECT_EQ(llc.hits(), 1u);
+  EXPECT_EQ(llc.misses(), 1u);
+  EXPECT_TRUE(a.llc_shared());
+  // The per-core report leaves the shared level out: its owner reports it once.
+  StatSink s;
+  a.report(s);
+  EXPECT_FALSE(s.json().contains("llc"));
+  EXPECT_TRUE(s.json().contains("l2"));
+}
+
+TEST(MemoryHierarchy, PrivateLlcsDoNotSeeEachOthersLines) {
+  MemoryHierarchyParams p = tiny();
+  MemoryHierarchy a(p, 1), b(p, 2);
+  PhysAddr x{0x100000};
+  a.access(x, false, Source::kData);
+  EXPECT_EQ(b.access(x, false, Source::kData).where, Level::kDram);
+  EXPECT_FALSE(a.llc_shared());
+  StatSink s;
+  a.report(s);
+  EXPECT_EQ(s.json()["llc"]["misses"], 1);
 }
 
 TEST(MemoryHierarchy, RandomPolicyIsDeterministicPerSeed) {

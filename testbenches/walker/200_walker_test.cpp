@@ -17,8 +17,9 @@ constexpr uint64_t kTable = kPresent | kWritable | kUser;  // an upper-level ent
 class FlatPort : public PteMemory {
  public:
   FlatPort(PhysicalMemory& m, uint64_t latency) : mem_(m), latency_(latency) {}
-  uint64_t read_pte(PhysAddr pa, Cycles& latency) override {
+  uint64_t read_pte(PhysAddr pa, Cycles& latency, Level& served_by) override {
     latency += Cycles{latency_};
+    served_by = served;
     reads.push_back(pa);
     return mem_.read64(pa);
   }
@@ -28,6 +29,7 @@ class FlatPort : public PteMemory {
     EXPECT_TRUE(mem_.write64(pa, value));
   }
   std::vector<PhysAddr> reads, writes;
+  Level served = Level::kDram;  // what every read reports as its serving level
 
  private:
   PhysicalMemory& mem_;
@@ -208,8 +210,42 @@ TEST_F(WalkerTest, NotPresentErrorCodes) {
     EXPECT_EQ(r.fault.addr, VirtAddr{kVa + 8});
     EXPECT_EQ(r.fault.access, c.type);
     EXPECT_EQ(r.pte_reads, 4u);
+    EXPECT_EQ(w.faults_with_error_code(c.code), 1u);
   }
   static_assert((pf_error::kUser | pf_error::kFetch) == 0x14, "I/D is bit 4, U bit 2");
+  StatSink s;
+  w.report(s);
+  // Only the codes that occurred are listed, by their hex value.
+  EXPECT_EQ(s.json()["faults_by_error_code"], (nlohmann::json{{"0x04", 1}, {"0x06", 1}, {"0x14", 1}}));
+}
+
+TEST_F(WalkerTest, ProtectionFaultErrorCodeHasPresentAndWrite) {
+  Walker w = make_walker(4);
+  Pfn root = new_table();
+  map(root, 4, kVa, 1, kData | kPresent | kUser);  // read-only
+  w.walk(root, VirtAddr{kVa}, AccessType::kWrite);
+  w.walk(root, VirtAddr{kVa}, AccessType::kWrite);
+  EXPECT_EQ(w.faults_with_error_code(pf_error::kPresent | pf_error::kWrite | pf_error::kUser), 2u);  // 0x07: CoW
+}
+
+TEST_F(WalkerTest, PteReadsCountedByTableLevelAndByWhereTheyHit) {
+  Walker w = make_walker(4, true);
+  Pfn root = new_table();
+  map(root, 4, kVa, 1, kData | kPresent | kWritable | kUser);
+  port_.served = Level::kDram;
+  w.walk(root, VirtAddr{kVa}, AccessType::kRead);  // cold: all four levels from DRAM
+  port_.served = Level::kL2;
+  w.walk(root, VirtAddr{kVa}, AccessType::kRead);  // PDE cache hit: only the PTE, from L2
+  EXPECT_EQ(w.pte_reads(1, Level::kDram), 1u);
+  EXPECT_EQ(w.pte_reads(1, Level::kL2), 1u);
+  for (unsigned level = 2; level <= 4; ++level) {
+    EXPECT_EQ(w.pte_reads(level, Level::kDram), 1u) << level;
+    EXPECT_EQ(w.pte_reads(level, Level::kL2), 0u) << level;
+  }
+  StatSink s;
+  w.report(s);
+  EXPECT_EQ(s.json()["pte_reads_served_by"]["pte"], (nlohmann::json{{"l1d", 0}, {"l2", 1}, {"llc", 0}, {"dram", 1}}));
+  EXPECT_EQ(s.json()["pte_reads_served_by"]["pml4e"]["dram"], 1);
 }
 
 TEST_F(WalkerTest, MissingUpperTableStopsTheWalkEarly) {

@@ -1,0 +1,82 @@
+// One core's TLB hierarchy (SystemC-free logic): an access looks up its L1 (ITLB for fetches,
+// DTLB otherwise), then the STLB, then asks the page walker. Hits that cannot serve the
+// access (a store through a clean or read-only entry, a fetch through NX) walk anyway, as x86
+// does; a faulting walk drops the entries for the address. With several accesses in flight,
+// MissTracker times miss registers, merging and walker occupancy. TlbModule wraps it.
+#pragma once
+
+#include <cstdint>
+
+#include "models/common/histogram.h"
+#include "models/kernel/kernel.h"
+#include "models/tlb/miss_tracker.h"
+#include "models/tlb/tlb_level.h"
+#include "models/tlb/translator.h"
+#include "models/walker/walk_result.h"
+
+namespace cowsim {
+
+// What the TLB asks of the page walker.
+class PageWalker {
+ public:
+  virtual ~PageWalker() = default;
+  virtual WalkResult walk(Pfn root, VirtAddr va, AccessType type, uint16_t pcid) = 0;
+  virtual void flush_caches(uint16_t pcid) = 0;                    // paging-structure caches of one context
+  virtual void flush_caches() = 0;                                 // all of them
+  virtual void invalidate_caches(VirtAddr va, uint16_t pcid) = 0;  // entries for one address
+};
+
+class TlbHierarchy final : public Translator, public TlbControl {
+ public:
+  TlbHierarchy(const TlbHierarchyParams& p, uint32_t walkers, uint64_t seed);
+  void attach(PageWalker& w) { walker_ = &w; }
+
+  TranslateResult translate(Pfn root, VirtAddr va, AccessType type, Cycles now) override {
+    const bool fetch = type == AccessType::kFetch;
+    TlbLevel& l1 = fetch ? l1i_ : l1d_;
+    const TlbEntry* e = l1.lookup(va, pcid_);
+    if (e && permits(*e, type) && !misses_.in_flight(now.value)) {  // the common case: an L1 hit
+      ++quick_hits_[fetch];
+      TranslateResult r;
+      r.latency = Cycles{l1.latency()};
+      r.pfn = e->frame_of(va);
+      return r;
+    }
+    return translate_slow(root, va, type, now, l1, e);
+  }
+
+  void invalidate_page(uint16_t pcid, VirtAddr va) override;
+  void flush_pcid(uint16_t pcid) override;
+  void flush_all() override;
+  void set_pcid(uint16_t pcid) override { pcid_ = pcid; }
+
+  const TlbLevel& l1i() const { return l1i_; }
+  const TlbLevel& l1d() const { return l1d_; }
+  const TlbLevel& stlb() const { return stlb_; }
+  // Scopes l1i, l1d, stlb (TlbLevel::report), rewalks, miss_latency, latency (every
+  // translation, L1 hits included) and miss handling (MissTracker::report).
+  void report(StatSink& s) const;
+
+ private:
+  static bool permits(const TlbEntry& e, AccessType t) {
+    switch (t) {
+      case AccessType::kRead: return e.user;
+      case AccessType::kWrite: return e.user && e.writable && e.dirty;
+      case AccessType::kFetch: return e.user && !e.no_execute;
+    }
+    return false;
+  }
+  TranslateResult translate_slow(Pfn root, VirtAddr va, AccessType type, Cycles now, TlbLevel& l1, const TlbEntry* e);
+  TranslateResult finish(TranslateResult r, Cycles now, uint64_t done);
+
+  TlbLevel l1i_, l1d_, stlb_;
+  MissTracker misses_;
+  uint16_t pcid_ = 0;
+  PageWalker* walker_ = nullptr;
+  uint64_t rewalks_ = 0;
+  uint64_t quick_hits_[2] = {};    // L1 hits on the fast path [DTLB, ITLB]: latency = the L1's
+  LatencyHistogram miss_latency_;  // L1 miss to translation (STLB hit or walk)
+  LatencyHistogram slow_latency_;  // whole translations off the fast path
+};
+
+}  // namespace cowsim
