@@ -216,6 +216,24 @@ TEST(LackeyImport, UnknownLinesAreCountedQuotedAndLeftOut) {
       << err.str();
 }
 
+TEST(LackeyImport, CallsWithArgumentsThatMakeNoSenseAreReportedNotImported) {
+  ScratchDir dir;
+  const unsigned p = 510;
+  const std::string log = dir.write(
+      "trace.510", header(p, 1) + sys(p, "(9) sys_mmap ( 0x0, 8192 ) --> [pre-success] Success(0x4800000) \n") +  // 7
+                       sys(p, "(11) sys_munmap ( 0x4800123, 4096 )[sync] --> Success(0x0) \n") +  // 8: unaligned
+                       sys(p, "(57) sys_fork ( )   fork: process 510 created child 511\n") +  // 9
+                       " --> [pre-success] Success(0x1ff) \n" +
+                       sys(p, "(57) sys_fork ( )   fork: process 510 created child 511\n") +  // 11: again
+                       " --> [pre-success] Success(0x1ff) \n" + sys(p, "(231) " + kExitGroup) + footer(p));
+  Imported im = import_dir(dir.path(""));
+  EXPECT_EQ(im.lines, (Lines{"510 fork 511", "510 exit", "511 exit"}));
+  ASSERT_EQ(im.report.problems.quoted.size(), 3u);
+  EXPECT_EQ(im.report.problems.quoted[0], log + ":7: bad mmap arguments: 'sys_mmap ( 0x0, 8192 )'");
+  EXPECT_EQ(im.report.problems.quoted[1], log + ":8: bad munmap arguments: 'sys_munmap ( 0x4800123, 4096 )'");
+  EXPECT_EQ(im.report.problems.quoted[2], log + ":11: pid 511 is created twice: 'sys_fork ( )'");
+}
+
 TEST(LackeyImport, ATruncatedLogIsAnErrorNamingFileAndLineAndLeavesNoOutput) {
   ScratchDir dir, out;
   const std::string log = dir.write(

@@ -64,7 +64,8 @@ LogHeader read_header(const std::string& path) {
     if (in.line_number() > 16) break;
   }
   if (!lackey) throw InputError(path + ": empty file: not a Valgrind log");
-  if (h.pid == 0) throw InputError(path + ":1: pid 0 in the Valgrind header");
+  if (h.pid == 0 || h.pid > (uint32_t{1} << 31) - 1)
+    throw InputError(path + ":1: pid " + std::to_string(h.pid) + " in the Valgrind header is not 1..2147483647");
   return h;
 }
 

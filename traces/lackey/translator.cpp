@@ -75,7 +75,7 @@ void ProcessTranslator::start_image() {
 }
 
 void ProcessTranslator::malformed(const std::string& why) {
-  if (t_.first_pass) t_.problems.add(file_, lineno_, why, "");
+  if (t_.first_pass) t_.problems.add(file_, lineno_, why, call_);
 }
 
 void ProcessTranslator::put(Record r) {
@@ -85,7 +85,7 @@ void ProcessTranslator::put(Record r) {
     // Only nonsense system-call arguments get here; say which line had them.
     if (t_.first_pass)
       t_.problems.add(file_, lineno_, std::string("cannot translate into a valid ") + trace::op_name(r.op) +
-                                          " record (" + p->rule + ")", "");
+                                          " record (" + p->rule + ")", call_);
     return;
   }
   ++rep_.records;
@@ -288,6 +288,7 @@ void ProcessTranslator::syscall(const Pending& c, bool has_result, bool ok, uint
   ++rep_.syscalls;
   const uint64_t saved_line = lineno_;
   lineno_ = c.line;
+  call_ = c.name + " (" + c.args + ")";
   std::string_view args[6];
   const size_t n = split_args(c.args, args, 6);
   if (has_result && !ok) {
@@ -453,6 +454,7 @@ void ProcessTranslator::sys_mremap(const std::string_view* a, size_t n, uint64_t
 }
 
 void ProcessTranslator::sys_fork(const Pending& c, const std::string_view* a, size_t n) {
+  if (t_.forks.count(c.child) || c.child == pid_) return malformed("pid " + std::to_string(c.child) + " is created twice");
   uint64_t flags = 0;
   const bool vfork = c.nr == sys::kVfork ||
                      (c.nr == sys::kClone && n >= 1 && parse_hex_arg(a[0], flags) && (flags & sys::kCloneVfork));

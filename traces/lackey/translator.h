@@ -127,6 +127,7 @@ class ProcessTranslator {
   ProcessReport& rep_;
   ProcessState st_;
   uint64_t lineno_ = 0;
+  std::string call_;           // the system call being translated, for messages
   uint64_t instructions_ = 0;  // fetched since the last record, for `compute`
   const RangeMap<Mapping>::Range* cached_ = nullptr;  // the mapped range of the last access
   std::vector<Pending> async_;  // calls waiting for their `... [async] -->` line, by thread
