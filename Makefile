@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps configure build run test bench clean docs
+.PHONY: all deps configure build run test bench clean docs tutorial
 
 all: build
 
@@ -36,3 +36,8 @@ clean:
 # Regenerates the generated parts of docs/ from the code.
 docs: build
 	@python3 scripts/update-docs.py $(BUILD)/platform/cowsim
+
+# Regenerates docs/tutorial.md from docs/tutorial.md.in by running every command it shows (about 40 s).
+tutorial: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target cowsim
+	@python3 scripts/make-tutorial.py $(BUILD)/platform/cowsim
