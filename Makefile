@@ -37,7 +37,7 @@ clean:
 docs: build
 	@python3 scripts/update-docs.py $(BUILD)/platform/cowsim
 
-# Regenerates docs/tutorial.md from docs/tutorial.md.in by running every command it shows (about 40 s).
+# Regenerates docs/tutorial.md from docs/tutorial.md.in by running every command it shows (under a minute).
 tutorial: configure
 	@cmake --build $(BUILD) -j $(JOBS) --target cowsim
 	@python3 scripts/make-tutorial.py $(BUILD)/platform/cowsim

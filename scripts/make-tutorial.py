@@ -5,24 +5,23 @@
     make-tutorial.py --check COWSIM    re-run the fast sections and compare them with the committed
                                        docs/tutorial.md; exit 1 with a diff if it is out of date
 
-A full generation takes about 40 s of host time on the 2-core development machine (half of it the
-40 GiB fork with 4 KiB pages, 16 s the 20 GiB Redis example); --check skips the sections marked
-slow and takes about 8 s. The simulator is deterministic and host-time figures are stripped from
+A full generation takes 25 to 40 s of host time on the 2-core development machine (16 s of it the
+20 GiB Redis example, 10 s the 40 GiB fork with 4 KiB pages); --check skips the sections marked
+slow and takes about 5 s. The simulator is deterministic and host-time figures are stripped from
 everything pasted, so a second run reproduces the file byte for byte.
 
 The template is Markdown with these additions (lines starting with %%):
 
     <!-- section: NAME [slow] -->   starts a section; slow ones are not re-run by --check (their
                                     prose is still checked, line by line)
-    %% file NAME [hidden]           the lines up to %% end are written to NAME in the work folder
-    ...                             and, unless hidden, shown as a code block
+    %% file NAME                    the lines up to %% end are written to NAME in the work folder
+    ...                             and shown as a code block
     %% end
     %% run cowsim ARGS              runs cowsim in the work folder and shows the command and its
     %% keep REGEX                   output (optionally only the lines matching REGEX); with
-                                    `--out DIR`, DIR's stats.json becomes S["DIR"]
-    %% quiet cowsim ARGS            the same, shown nowhere
-    %% py                           Python run in the template's namespace (helpers below);
-    ...                             emit(text) pastes text
+                                    `--out DIR`, DIR's stats.json and config.json become S["DIR"]
+    %% py                           Python run in the template's namespace (HELPERS below, and
+    ...                             run("cowsim ARGS") for runs not shown); emit(text) pastes text
     %% end
     {{ expression }}                anywhere in a prose line: the value of a Python expression
 
@@ -80,7 +79,7 @@ def parse(text):
                 raise TemplateError(f"{where}: '%% {kind}' without '%% end'")
             i += 1
             items.append((kind, arg, body, where))
-        elif kind in ("run", "quiet"):
+        elif kind == "run":
             keep = None
             if i < len(lines) and lines[i].startswith("%% keep "):
                 keep = re.compile(lines[i][len("%% keep "):])
@@ -105,7 +104,10 @@ class Renderer:
         argv = shlex.split(command)
         if not argv or argv[0] != "cowsim":
             raise TemplateError(f"{where}: a run must start with 'cowsim', got '{command}'")
-        p = subprocess.run([self.cowsim] + argv[1:], cwd=self.work, capture_output=True, text=True)
+        try:
+            p = subprocess.run([self.cowsim] + argv[1:], cwd=self.work, capture_output=True, text=True)
+        except OSError as e:
+            raise TemplateError(f"{where}: cannot run {self.cowsim}: {e.strerror}") from e
         if p.returncode != 0:
             raise TemplateError(f"{where}: '{command}' failed with exit code {p.returncode}:\n{p.stdout}{p.stderr}")
         if "--out" in argv:
@@ -127,16 +129,14 @@ class Renderer:
                 if kind == "text":
                     self.out.append(self.expand(item[1]) + "\n")
                 elif kind == "file":
-                    name, body = item[1].split()[0], "\n".join(item[2]) + "\n"
-                    pathlib.Path(self.work, name).write_text(body)
-                    if "hidden" not in item[1].split()[1:]:
-                        self.out.append("```\n" + body + "```\n")
-                elif kind in ("run", "quiet"):
+                    body = "\n".join(item[2]) + "\n"
+                    pathlib.Path(self.work, item[1]).write_text(body)
+                    self.out.append("```\n" + body + "```\n")
+                elif kind == "run":
                     text = self.cowsim_run(item[1], item[3])
                     if item[2]:
                         text = "".join(l for l in text.splitlines(True) if item[2].search(l))
-                    if kind == "run":
-                        self.out.append(f"```\n$ {item[1]}\n{text}```\n")
+                    self.out.append(f"```\n$ {item[1]}\n{text}```\n")
                 elif kind == "py":
                     exec(compile("\n".join(item[2]), item[3], "exec"), self.ns)
             except TemplateError:
@@ -252,7 +252,7 @@ def prose_missing(items, committed):
     for item in items:
         if item[0] == "text" and "{{" not in item[1]:
             want = [item[1]]
-        elif item[0] == "file" and "hidden" not in item[1].split()[1:]:
+        elif item[0] == "file":
             want = item[2]
         else:
             continue
