@@ -23,7 +23,7 @@ System::System(sc_core::sc_module_name name, const SimConfig& cfg, trace::NameTa
       memory_("memory", phys_),
       kernel_module_("kernel", kernel_, names, cycle_) {
   if (cfg.memory.caches.llc_shared)
-    llc_ = std::make_unique<Cache>("llc", cfg.memory.caches.llc, cfg.seed ^ 0x5EED11C0ull);
+    llc_ = std::make_unique<Cache>("llc", cfg.memory.caches.llc, cfg.seed ^ 0x5EED11C0ull, phys_.frame_count() << kPageShift);
   for (unsigned i = 0; i < cfg.cores; ++i) {
     std::string n = std::to_string(i);
     cores_.push_back(std::make_unique<Core>(("core" + n).c_str(), i, cfg.core, cfg.quantum, cfg.kernel.timeslice,
@@ -31,7 +31,7 @@ System::System(sc_core::sc_module_name name, const SimConfig& cfg, trace::NameTa
     tlbs_.push_back(std::make_unique<TlbModule>(("tlb" + n).c_str(), cfg.tlb, cfg.walker.count, cfg.seed + 64 * i));
     walkers_.push_back(std::make_unique<WalkerModule>(("walker" + n).c_str(), cfg.walker, cycle_, cfg.seed + 64 * i + 48));
     caches_.push_back(std::make_unique<CachesModule>(("caches" + n).c_str(), cfg.memory.caches, cycle_,
-                                                      cfg.seed + 64 * i + 56, llc_.get()));
+                                                      cfg.seed + 64 * i + 56, phys_, llc_.get()));
   }
   for (unsigned i = 0; i < cfg.cores; ++i) {
     cores_[i]->mmu.bind(tlbs_[i]->cpu);
@@ -40,6 +40,7 @@ System::System(sc_core::sc_module_name name, const SimConfig& cfg, trace::NameTa
     tlbs_[i]->walker.bind(walkers_[i]->tlb);
     cores_[i]->data.bind(caches_[i]->cpu);
     walkers_[i]->mem.bind(caches_[i]->walk);
+    walkers_[i]->direct.bind(caches_[i]->pte);  // the path walks take: plain calls, no TLM payload
     caches_[i]->mem.bind(memory_.bus);
     kernel_module_.tlbs.bind(tlbs_[i]->control);
   }

@@ -1,6 +1,7 @@
 // The top sc_module: a whole simulated machine assembled from a SimConfig.
 //
 //   core[i] --mmu--> tlb[i] --walker--> walker[i] ==mem (TLM)==> caches[i] ==mem (TLM)==> memory
+//                                       walker[i] --direct--> caches[i] (PTE accesses go this way)
 //   core[i] --data--> caches[i]          caches[*] share one LLC unless memory.llc.shared = false
 //   core[i] ==fault (TLM)==> kernel;  core[i] --os--> kernel;  kernel --tlbs[i]--> tlb[i]
 #pragma once

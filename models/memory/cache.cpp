@@ -1,5 +1,7 @@
 #include "models/memory/cache.h"
 
+#include <stdexcept>
+
 #include "models/common/error.h"
 
 namespace cowsim {
@@ -23,10 +25,13 @@ unsigned log2_exact(uint64_t x) {
   return s;
 }
 
+size_t align_up(size_t x, size_t a) { return (x + a - 1) / a * a; }
+
 }  // namespace
 
-Cache::Cache(std::string name, const CacheLevelParams& p, uint64_t seed)
-    : name_(std::move(name)), ways_(p.ways), latency_(p.latency) {
+Cache::Cache(std::string name, const CacheLevelParams& p, uint64_t seed, uint64_t memory_bytes)
+    : name_(std::move(name)), ways_(p.ways), latency_(p.latency),
+      tree_(p.policy == ReplacementKind::kTreePlru && p.ways <= 64 ? p.ways : 0) {
   const std::string where = "memory." + name_ + ": ";
   if (!power_of_two(p.line))
     throw InputError(where + "line (" + std::to_string(p.line) + " bytes) must be a power of two");
@@ -39,51 +44,106 @@ Cache::Cache(std::string name, const CacheLevelParams& p, uint64_t seed)
   const uint64_t sets = p.size / set_bytes;
   if (!power_of_two(sets) || sets > (uint64_t{1} << 31))
     throw InputError(where + "size / (ways x line) = " + std::to_string(sets) + " sets; must be a power of two");
-  sets_ = static_cast<uint32_t>(sets);
-  set_mask_ = sets_ - 1;
-  line_shift_ = log2_exact(p.line);
-  tags_.assign(size_t{sets_} * ways_, kInvalid);
-  dirty_.assign(size_t{sets_} * ways_, 0);
   try {
-    policy_ = make_replacement(p.policy, sets_, ways_, seed);
+    check_replacement(p.policy, p.ways);
   } catch (const InputError& e) {
     throw InputError(where + e.what());
   }
+  sets_ = static_cast<uint32_t>(sets);
+  set_mask_ = sets_ - 1;
+  line_shift_ = log2_exact(p.line);
+  set_bits_ = log2_exact(sets_);
+
+  // The set's block: dirty bits, tags, replacement state, count of valid ways.
+  const uint64_t top_tag = memory_bytes ? (memory_bytes - 1) >> (line_shift_ + set_bits_) : 0;
+  wide_ = top_tag >= kNarrowInvalid;
+  const size_t tag_bytes = wide_ ? 8 : 4;
+  if (p.policy == ReplacementKind::kLru && ways_ <= 255) mode_ = Mode::kRanks;
+  else if (p.policy == ReplacementKind::kTreePlru && ways_ <= 64) mode_ = Mode::kPlruWord;
+  else mode_ = Mode::kPolicy;
+  tags_at_ = align_up((ways_ + 7) / 8, tag_bytes);
+  size_t end = tags_at_ + ways_ * tag_bytes;
+  if (mode_ == Mode::kRanks) {
+    policy_at_ = end;
+    end += ways_;
+  } else if (mode_ == Mode::kPlruWord) {
+    policy_at_ = align_up(end, 8);
+    end = policy_at_ + 8;
+  }
+  count_at_ = ways_ <= 255 ? end : align_up(end, 4);
+  end = count_at_ + (ways_ <= 255 ? 1 : 4);
+  stride_ = align_up(end, sizeof(HostLine));
+  storage_.assign(sets_ * (stride_ / sizeof(HostLine)), HostLine{});
+  for (uint32_t set = 0; set < sets_; ++set)
+    for (uint32_t w = 0; w < ways_; ++w) set_tag(block(set), w, wide_ ? kWideInvalid : kNarrowInvalid);
+  if (mode_ == Mode::kPolicy) policy_ = make_replacement(p.policy, sets_, ways_, seed);
+}
+
+uint32_t Cache::victim(uint32_t set, const uint8_t* s) {
+  switch (mode_) {
+    case Mode::kRanks: {
+      // A full set's ranks are 0 .. ways-1, each once: the least recent way has the last.
+      const uint8_t* r = s + policy_at_;
+      for (uint32_t w = 0; w < ways_; ++w)
+        if (r[w] == ways_ - 1) return w;
+      break;
+    }
+    case Mode::kPlruWord: {
+      uint64_t word;
+      std::memcpy(&word, s + policy_at_, 8);
+      return tree_.victim(word);
+    }
+    case Mode::kPolicy: return policy_->victim(set);
+  }
+  throw std::logic_error("memory." + name_ + ": LRU ranks of set " + std::to_string(set) + " are inconsistent");
+}
+
+void Cache::beyond_memory(uint64_t line) const {
+  throw std::logic_error("memory." + name_ + ": access to physical address " + std::to_string(line << line_shift_) +
+                         ", beyond the simulated physical memory");
 }
 
 Cache::Victim Cache::fill(PhysAddr pa, bool dirty) {
   const uint64_t line = pa.value >> line_shift_;
   const uint32_t set = static_cast<uint32_t>(line & set_mask_);
-  const size_t base = size_t{set} * ways_;
-  uint64_t* t = &tags_[base];
+  uint8_t* s = block(set);
+  const uint32_t way = find_in(s, line);
+  if (way == kNoWay) return fill_missing(pa, dirty);
+  if (dirty) s[way >> 3] |= static_cast<uint8_t>(1u << (way & 7));  // already present: refresh
+  touch(set, s, way);
+  return Victim{};
+}
+
+Cache::Victim Cache::fill_missing(PhysAddr pa, bool dirty) {
+  const uint64_t line = pa.value >> line_shift_;
+  const uint32_t set = static_cast<uint32_t>(line & set_mask_);
+  const uint64_t tag = line >> set_bits_;
+  if (!wide_ && tag >= kNarrowInvalid) beyond_memory(line);
+  uint8_t* s = block(set);
   Victim v;
-  uint32_t way = kNoWay;
-  for (uint32_t w = 0; w < ways_ && way == kNoWay; ++w)
-    if (t[w] == line) way = w;
-  if (way != kNoWay) {  // already present: refresh
-    dirty_[base + way] |= dirty;
-    policy_->touch(set, way);
-    return v;
-  }
-  for (uint32_t w = 0; w < ways_ && way == kNoWay; ++w)
-    if (t[w] == kInvalid) way = w;
-  if (way == kNoWay) {
-    way = policy_->victim(set);
-    v = {true, dirty_[base + way] != 0, t[way]};
+  uint32_t way = count(s);
+  if (way < ways_) {
+    set_count(s, way + 1);
+    if (mode_ == Mode::kRanks) s[policy_at_ + way] = static_cast<uint8_t>(way);  // older than none: all valid ways age
+  } else {
+    way = victim(set, s);
+    v = {true, (s[way >> 3] >> (way & 7) & 1) != 0, tag_at(s, way) << set_bits_ | set};
     ++evictions_;
     if (v.dirty) ++dirty_evictions_;
   }
-  t[way] = line;
-  dirty_[base + way] = dirty;
-  policy_->touch(set, way);
+  set_tag(s, way, tag);
+  const uint8_t bit = static_cast<uint8_t>(1u << (way & 7));
+  s[way >> 3] = dirty ? s[way >> 3] | bit : s[way >> 3] & ~bit;
+  touch(set, s, way);
   ++fills_;
   return v;
 }
 
 bool Cache::absorb_writeback(uint64_t line) {
-  uint32_t w = find(line);
+  uint8_t* s = block(static_cast<uint32_t>(line & set_mask_));
+  const uint32_t w = find_in(s, line);
   if (w == kNoWay) return false;
-  dirty_[size_t{static_cast<uint32_t>(line & set_mask_)} * ways_ + w] = 1;
+  s[w >> 3] |= static_cast<uint8_t>(1u << (w & 7));
   return true;
 }
 

@@ -1,10 +1,24 @@
 // One set-associative, write-back, write-allocate cache level (SystemC-free logic). Timing
-// only: lines hold a tag and a dirty bit, no data. Flat arrays sized at construction, nothing
-// allocated afterwards; a hit is a tag compare over the ways of one set plus a policy touch.
+// only: lines hold a tag and a dirty bit, no data. Sized at construction, nothing allocated
+// afterwards; a hit is a tag compare over the ways of one set plus a replacement update.
+//
+// Host-memory layout. Every page walk and data access touches a random set of a large LLC
+// model, so a set is kept in one block of 64-byte host cache lines (aligned):
+//   dirty bits (one per way) | tags | replacement state | number of valid ways
+// An 11-way LLC set with 32-bit tags and LRU fills exactly one host cache line.
+// - A tag is the line number above the set index: 32 bits when every line of the simulated
+//   physical memory (`memory_bytes`) fits, else 64.
+// - LRU keeps each way's rank (0 = most recent, one byte, up to 255 ways), tree-PLRU its tree
+//   word (up to 64 ways); random replacement and wider sets use a ReplacementPolicy. The
+//   victims are exactly those of the timestamp LRU and the per-set PLRU word (tested against
+//   the original implementation in testbenches/memory/701_cache_equivalence_test.cpp).
+// - Lines are never invalidated, so a set's valid ways are 0 .. count-1: a fill takes way
+//   `count` until the set is full, then the policy's victim.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,36 +43,43 @@ class Cache {
     bool dirty = false;
     uint64_t line = 0;
   };
+  // The architectural limit of x86-64 physical addresses (52 bits).
+  static constexpr uint64_t kMaxMemoryBytes = uint64_t{1} << 52;
 
   // `name` is the level's parameter scope ("l1d", "l2", "llc"); geometry errors are
-  // InputErrors naming "memory.<name>". `seed` seeds the random policy.
-  Cache(std::string name, const CacheLevelParams& p, uint64_t seed);
+  // InputErrors naming "memory.<name>". `seed` seeds the random policy. Addresses must stay
+  // below `memory_bytes` (the simulated physical memory), which decides the tag width.
+  Cache(std::string name, const CacheLevelParams& p, uint64_t seed, uint64_t memory_bytes = kMaxMemoryBytes);
 
-  // Timed lookup: on a hit, touches the policy and (for a write) marks the line dirty.
-  // Counts a hit or a miss for `src`.
+  // Timed lookup: on a hit, updates the replacement state and (for a write) marks the line
+  // dirty. Counts a hit or a miss for `src`.
   bool lookup(PhysAddr pa, bool write, Source src) {
     const uint64_t line = pa.value >> line_shift_;
     const uint32_t set = static_cast<uint32_t>(line & set_mask_);
-    const size_t base = size_t{set} * ways_;
-    const uint64_t* t = &tags_[base];
-    for (uint32_t w = 0; w < ways_; ++w) {
-      if (t[w] == line) {
-        ++hits_[static_cast<size_t>(src)];
-        policy_->touch(set, w);
-        if (write) dirty_[base + w] = 1;
-        return true;
-      }
+    uint8_t* s = block(set);
+    const uint32_t w = find_in(s, line);
+    if (w == kNoWay) {
+      ++misses_[static_cast<size_t>(src)];
+      return false;
     }
-    ++misses_[static_cast<size_t>(src)];
-    return false;
+    ++hits_[static_cast<size_t>(src)];
+    touch(set, s, w);
+    if (write) s[w >> 3] |= static_cast<uint8_t>(1u << (w & 7));
+    return true;
   }
 
   // Installs the line holding `pa` (after a miss): an invalid way if the set has one, else
   // the policy's victim. Refreshes in place if the line is already present (dirty is ORed).
   Victim fill(PhysAddr pa, bool dirty);
+  // The same for a line known to be absent (a lookup of it just missed, nothing filled this
+  // level since): skips the search for it.
+  Victim fill_missing(PhysAddr pa, bool dirty);
 
   // Functional path, no side effects (no counters, no policy update).
-  bool contains(PhysAddr pa) const { return find(pa.value >> line_shift_) != kNoWay; }
+  bool contains(PhysAddr pa) const {
+    const uint64_t line = pa.value >> line_shift_;
+    return find_in(block(static_cast<uint32_t>(line & set_mask_)), line) != kNoWay;
+  }
 
   // A dirty line written back from the level above: marks the line dirty if present, without
   // touching the policy (a write-back is not a use). Returns false if the line is absent.
@@ -69,6 +90,8 @@ class Cache {
   uint32_t sets() const { return sets_; }
   uint32_t ways() const { return ways_; }
   unsigned line_shift() const { return line_shift_; }
+  bool narrow_tags() const { return !wide_; }       // 32-bit tags
+  size_t set_bytes() const { return stride_; }      // host bytes per set
   uint64_t hits() const;
   uint64_t misses() const;
   uint64_t hits(Source s) const { return hits_[static_cast<size_t>(s)]; }
@@ -81,22 +104,100 @@ class Cache {
   void report(StatSink& s) const;
 
  private:
-  static constexpr uint64_t kInvalid = UINT64_MAX;  // no line number reaches it
   static constexpr uint32_t kNoWay = UINT32_MAX;
-  uint32_t find(uint64_t line) const {
-    const uint64_t* t = &tags_[size_t{static_cast<uint32_t>(line & set_mask_)} * ways_];
-    for (uint32_t w = 0; w < ways_; ++w)
-      if (t[w] == line) return w;
+  static constexpr uint32_t kNarrowInvalid = UINT32_MAX;  // no narrow tag reaches it
+  static constexpr uint64_t kWideInvalid = UINT64_MAX;
+  enum class Mode : uint8_t { kRanks, kPlruWord, kPolicy };  // where the replacement state lives
+  struct alignas(64) HostLine {
+    uint8_t bytes[64];
+  };
+
+  uint8_t* block(uint32_t set) { return reinterpret_cast<uint8_t*>(storage_.data()) + size_t{set} * stride_; }
+  const uint8_t* block(uint32_t set) const {
+    return reinterpret_cast<const uint8_t*>(storage_.data()) + size_t{set} * stride_;
+  }
+
+  uint32_t find_in(const uint8_t* s, uint64_t line) const {
+    const uint64_t tag = line >> set_bits_;
+    const uint8_t* t = s + tags_at_;
+    if (wide_) {
+      for (uint32_t w = 0; w < ways_; ++w) {
+        uint64_t x;
+        std::memcpy(&x, t + 8 * w, 8);
+        if (x == tag) return w;
+      }
+      return kNoWay;
+    }
+    if (tag >= kNarrowInvalid) beyond_memory(line);
+    const uint32_t tag32 = static_cast<uint32_t>(tag);
+    for (uint32_t w = 0; w < ways_; ++w) {
+      uint32_t x;
+      std::memcpy(&x, t + 4 * w, 4);
+      if (x == tag32) return w;
+    }
     return kNoWay;
   }
+  uint64_t tag_at(const uint8_t* s, uint32_t w) const {
+    if (wide_) {
+      uint64_t x;
+      std::memcpy(&x, s + tags_at_ + 8 * w, 8);
+      return x;
+    }
+    uint32_t x;
+    std::memcpy(&x, s + tags_at_ + 4 * w, 4);
+    return x;
+  }
+  void set_tag(uint8_t* s, uint32_t w, uint64_t tag) {
+    if (wide_) return std::memcpy(s + tags_at_ + 8 * w, &tag, 8), void();
+    const uint32_t tag32 = static_cast<uint32_t>(tag);
+    std::memcpy(s + tags_at_ + 4 * w, &tag32, 4);
+  }
+  uint32_t count(const uint8_t* s) const {
+    if (ways_ <= 255) return s[count_at_];
+    uint32_t n;
+    std::memcpy(&n, s + count_at_, 4);
+    return n;
+  }
+  void set_count(uint8_t* s, uint32_t n) {
+    if (ways_ <= 255) s[count_at_] = static_cast<uint8_t>(n);
+    else std::memcpy(s + count_at_, &n, 4);
+  }
+  // A hit or a fill of `way`: it becomes the most recently used.
+  void touch(uint32_t set, uint8_t* s, uint32_t way) {
+    switch (mode_) {
+      case Mode::kRanks: {
+        // Every way more recent than `way` ages by one. Invalid ways may age too (their rank
+        // is set when they are filled and never reaches 255).
+        uint8_t* r = s + policy_at_;
+        const uint8_t old = r[way];
+        for (uint32_t w = 0; w < ways_; ++w) r[w] = static_cast<uint8_t>(r[w] + (r[w] < old));
+        r[way] = 0;
+        return;
+      }
+      case Mode::kPlruWord: {
+        uint64_t word;
+        std::memcpy(&word, s + policy_at_, 8);
+        tree_.touch(word, way);
+        std::memcpy(s + policy_at_, &word, 8);
+        return;
+      }
+      case Mode::kPolicy: return policy_->touch(set, way);
+    }
+  }
+  uint32_t victim(uint32_t set, const uint8_t* s);  // the set is full
+  [[noreturn]] void beyond_memory(uint64_t line) const;
 
   std::string name_;
   uint32_t sets_ = 0, ways_ = 0, latency_ = 0;
-  unsigned line_shift_ = 0;
+  unsigned line_shift_ = 0, set_bits_ = 0;
   uint64_t set_mask_ = 0;
-  std::vector<uint64_t> tags_;   // [set * ways + way]: full line number, kInvalid when empty
-  std::vector<uint8_t> dirty_;   // [set * ways + way]
-  std::unique_ptr<ReplacementPolicy> policy_;
+  bool wide_ = true;
+  Mode mode_ = Mode::kPolicy;
+  size_t stride_ = 0;                              // bytes per set, a multiple of 64
+  size_t tags_at_ = 0, policy_at_ = 0, count_at_ = 0;  // offsets in a set's block (dirty bits at 0)
+  std::vector<HostLine> storage_;
+  PlruTree tree_;
+  std::unique_ptr<ReplacementPolicy> policy_;     // Mode::kPolicy only
   std::array<uint64_t, kSourceCount> hits_{}, misses_{};
   uint64_t fills_ = 0, evictions_ = 0, dirty_evictions_ = 0;
 };

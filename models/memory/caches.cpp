@@ -5,10 +5,13 @@
 namespace cowsim {
 
 CachesModule::CachesModule(sc_core::sc_module_name name, const MemoryHierarchyParams& p, sc_core::sc_time cycle,
-                           uint64_t seed, Cache* shared_llc)
-    : sc_module(name), walk("walk"), mem("mem"), cpu("cpu"), hierarchy_(p, seed, shared_llc), cycle_(cycle) {
+                           uint64_t seed, PhysicalMemory& contents, Cache* shared_llc)
+    : sc_module(name), walk("walk"), mem("mem"), cpu("cpu"), pte("pte"),
+      hierarchy_(p, seed, shared_llc, contents.frame_count() << kPageShift), direct_(contents, hierarchy_),
+      cycle_(cycle) {
   walk.register_b_transport(this, &CachesModule::b_transport);
   cpu.bind(*this);
+  pte.bind(*this);
 }
 
 void CachesModule::b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay) {

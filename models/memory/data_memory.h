@@ -6,10 +6,15 @@
 
 namespace cowsim {
 
+class MemoryHierarchy;
+
 class DataMemory {
  public:
   virtual ~DataMemory() = default;
   virtual Cycles data_access(PhysAddr pa, bool write) = 0;
+  // The hierarchy behind this port, when a caller may use it directly instead of
+  // data_access (the executor does, so an L1D hit is inline); null if there is none.
+  virtual MemoryHierarchy* direct() { return nullptr; }
 };
 
 }  // namespace cowsim

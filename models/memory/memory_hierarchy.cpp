@@ -24,10 +24,11 @@ uint64_t level_seed(uint64_t seed, unsigned level) { return seed ^ (0x9E3779B97F
 
 }  // namespace
 
-MemoryHierarchy::MemoryHierarchy(const MemoryHierarchyParams& p, uint64_t seed, Cache* shared_llc)
-    : l1_("l1d", p.l1d, level_seed(seed, 0)),
-      l2_("l2", p.l2, level_seed(seed, 1)),
-      own_llc_(shared_llc ? nullptr : std::make_unique<Cache>("llc", p.llc, level_seed(seed, 2))),
+MemoryHierarchy::MemoryHierarchy(const MemoryHierarchyParams& p, uint64_t seed, Cache* shared_llc,
+                                 uint64_t memory_bytes)
+    : l1_("l1d", p.l1d, level_seed(seed, 0), memory_bytes),
+      l2_("l2", p.l2, level_seed(seed, 1), memory_bytes),
+      own_llc_(shared_llc ? nullptr : std::make_unique<Cache>("llc", p.llc, level_seed(seed, 2), memory_bytes)),
       llc_(shared_llc ? shared_llc : own_llc_.get()),
       dram_latency_(p.dram.latency),
       dram_bandwidth_(p.dram.bandwidth) {
@@ -64,18 +65,20 @@ AccessResult MemoryHierarchy::access_below_l1(PhysAddr pa, bool write, Source sr
   return {Cycles{dram_latency_}, Level::kDram};
 }
 
+// Every fill below follows a miss of the same line at that level, with nothing filled there
+// in between (a victim's write-back only marks lines below it dirty): fill_missing.
 void MemoryHierarchy::fill_l1(PhysAddr pa, bool dirty) {
-  Cache::Victim v = l1_.fill(pa, dirty);
+  Cache::Victim v = l1_.fill_missing(pa, dirty);
   if (v.dirty) write_back(l1_, v.line);
 }
 
 void MemoryHierarchy::fill_l2(PhysAddr pa) {
-  Cache::Victim v = l2_.fill(pa, false);
+  Cache::Victim v = l2_.fill_missing(pa, false);
   if (v.dirty) write_back(l2_, v.line);
 }
 
 void MemoryHierarchy::fill_llc(PhysAddr pa) {
-  Cache::Victim v = llc_->fill(pa, false);
+  Cache::Victim v = llc_->fill_missing(pa, false);
   if (v.dirty) ++dram_writebacks_;
 }
 

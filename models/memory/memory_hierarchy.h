@@ -40,8 +40,9 @@ struct AccessResult {
 class MemoryHierarchy {
  public:
   // `shared_llc`: the LLC every core's hierarchy uses (it must outlive them); null: a private
-  // LLC built from p.llc.
-  MemoryHierarchy(const MemoryHierarchyParams& p, uint64_t seed, Cache* shared_llc = nullptr);
+  // LLC built from p.llc. `memory_bytes`: the simulated physical memory (Cache tag width).
+  MemoryHierarchy(const MemoryHierarchyParams& p, uint64_t seed, Cache* shared_llc = nullptr,
+                  uint64_t memory_bytes = Cache::kMaxMemoryBytes);
 
   // One access of one cache line's worth (the line holding `pa`). Timed: updates contents,
   // replacement state and counters.

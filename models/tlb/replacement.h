@@ -38,6 +38,8 @@ class ReplacementPolicy {
 
 std::unique_ptr<ReplacementPolicy> make_replacement(ReplacementKind kind, uint32_t sets, uint32_t ways,
                                                     uint64_t seed);
+// InputError if `kind` cannot manage sets of `ways` ways (tree-PLRU needs a power of two).
+void check_replacement(ReplacementKind kind, uint32_t ways);
 
 // Least recently used: a per-entry timestamp; the oldest is the victim.
 class LruPolicy final : public ReplacementPolicy {
@@ -59,39 +61,49 @@ class LruPolicy final : public ReplacementPolicy {
   std::vector<uint64_t> stamp_;
 };
 
-// Tree pseudo-LRU (ways must be a power of two): ways-1 bits per set; each bit points to the
-// colder half of its subtree. A touch points every bit on the path away from the way.
-// Up to 64 ways a set's bits are one word (node i = bit i) and a touch is one masked store,
-// with the path's mask and values precomputed per way; wider sets keep one byte per node.
-class TreePlruPolicy final : public ReplacementPolicy {
+// The tree of one tree-PLRU set of up to 64 ways (a power of two), kept in one word: node i
+// is bit i and points to the colder half of its subtree. A touch points every node on the
+// way's path away from it: one masked store, with the path's mask and values precomputed per
+// way. Shared by TreePlruPolicy and by caches that keep the word inside their set (cache.h).
+class PlruTree {
  public:
-  TreePlruPolicy(uint32_t sets, uint32_t ways);
-  void touch(uint32_t set, uint32_t way) {
-    if (ways_ <= 64) {
-      uint64_t& w = words_[set];
-      w = (w & ~path_mask_[way]) | path_bits_[way];
-      return;
-    }
-    uint8_t* b = &bytes_[size_t{set} * ways_];
-    for (uint32_t node = way + ways_; node > 1; node >>= 1) b[node >> 1] = !(node & 1);
-  }
-  uint32_t victim(uint32_t set) const {
+  explicit PlruTree(uint32_t ways);
+  void touch(uint64_t& word, uint32_t way) const { word = (word & ~path_mask_[way]) | path_bits_[way]; }
+  uint32_t victim(uint64_t word) const {
     uint32_t node = 1;
-    if (ways_ <= 64) {
-      const uint64_t w = words_[set];
-      while (node < ways_) node = 2 * node + static_cast<uint32_t>((w >> node) & 1);
-    } else {
-      const uint8_t* b = &bytes_[size_t{set} * ways_];
-      while (node < ways_) node = 2 * node + b[node];
-    }
+    while (node < ways_) node = 2 * node + static_cast<uint32_t>((word >> node) & 1);
     return node - ways_;
   }
 
  private:
   uint32_t ways_;
-  std::vector<uint64_t> words_;                  // ways <= 64: [set]
-  std::vector<uint64_t> path_mask_, path_bits_;  // ways <= 64: [way]
-  std::vector<uint8_t> bytes_;                   // ways > 64: node i of set s at [s * ways + i]
+  std::vector<uint64_t> path_mask_, path_bits_;  // [way]
+};
+
+// Tree pseudo-LRU (ways must be a power of two): ways-1 bits per set; each bit points to the
+// colder half of its subtree. A touch points every bit on the path away from the way.
+// Up to 64 ways a set's bits are one word (PlruTree); wider sets keep one byte per node.
+class TreePlruPolicy final : public ReplacementPolicy {
+ public:
+  TreePlruPolicy(uint32_t sets, uint32_t ways);
+  void touch(uint32_t set, uint32_t way) {
+    if (ways_ <= 64) return tree_.touch(words_[set], way);
+    uint8_t* b = &bytes_[size_t{set} * ways_];
+    for (uint32_t node = way + ways_; node > 1; node >>= 1) b[node >> 1] = !(node & 1);
+  }
+  uint32_t victim(uint32_t set) const {
+    if (ways_ <= 64) return tree_.victim(words_[set]);
+    const uint8_t* b = &bytes_[size_t{set} * ways_];
+    uint32_t node = 1;
+    while (node < ways_) node = 2 * node + b[node];
+    return node - ways_;
+  }
+
+ private:
+  uint32_t ways_;
+  PlruTree tree_;                // ways <= 64
+  std::vector<uint64_t> words_;  // ways <= 64: [set]
+  std::vector<uint8_t> bytes_;   // ways > 64: node i of set s at [s * ways + i]
 };
 
 // Uniformly random victim from a generator seeded by the configuration's seed.

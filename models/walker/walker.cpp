@@ -18,7 +18,7 @@ const char* fault_kind_name(FaultKind k) {
 }
 
 Walker::Walker(const WalkerParams& p, PteMemory& mem, uint64_t seed)
-    : levels_(p.levels), setup_(p.setup_latency), psc_latency_(p.psc_latency), mem_(mem) {
+    : levels_(p.levels), setup_(p.setup_latency), psc_latency_(p.psc_latency), mem_(&mem) {
   const PscParams* params[] = {&p.pde, &p.pdpte, &p.pml4e, &p.pml5e};
   for (unsigned level = 2; level <= levels_; ++level) {
     const PscParams& q = *params[level - 2];
@@ -76,7 +76,7 @@ WalkResult Walker::walk(Pfn root, VirtAddr va, AccessType type, uint16_t pcid) {
   for (unsigned level = start; level >= 1; --level) {
     PhysAddr entry_pa = table + 8 * table_index(va, level);
     Level served_by = Level::kDram;
-    Pte e = Pte::from_raw(mem_.read_pte(entry_pa, r.latency, served_by));
+    Pte e = Pte::from_raw(mem_->read_pte(entry_pa, r.latency, served_by));
     ++r.pte_reads;
     ++pte_reads_;
     ++reads_by_level_[level];
@@ -91,7 +91,7 @@ WalkResult Walker::walk(Pfn root, VirtAddr va, AccessType type, uint16_t pcid) {
     if (!leaf) {
       if (!e.accessed) {  // hardware sets A in every paging-structure entry it uses
         e.accessed = 1;
-        mem_.write_pte(entry_pa, e.raw(), r.latency);
+        mem_->write_pte(entry_pa, e.raw(), r.latency);
         ++r.ad_writes;
         ++ad_writes_;
       }
@@ -106,7 +106,7 @@ WalkResult Walker::walk(Pfn root, VirtAddr va, AccessType type, uint16_t pcid) {
     if (!e.accessed || set_dirty) {  // a locked read-modify-write of the leaf
       e.accessed = 1;
       if (set_dirty) e.dirty = 1;
-      mem_.write_pte(entry_pa, e.raw(), r.latency);
+      mem_->write_pte(entry_pa, e.raw(), r.latency);
       ++r.ad_writes;
       ++ad_writes_;
     }

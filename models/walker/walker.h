@@ -9,20 +9,12 @@
 #include "models/common/histogram.h"
 #include "models/common/stats.h"
 #include "models/memory/level.h"
+#include "models/memory/pte_memory.h"
 #include "models/walker/paging_structure_cache.h"
 #include "models/walker/walk_result.h"
 #include "models/walker/walker_params.h"
 
 namespace cowsim {
-
-// How the walker reaches memory. Each call adds the access's latency to `latency`; a read
-// also says which level of the hierarchy served it.
-class PteMemory {
- public:
-  virtual ~PteMemory() = default;
-  virtual uint64_t read_pte(PhysAddr pa, Cycles& latency, Level& served_by) = 0;
-  virtual void write_pte(PhysAddr pa, uint64_t value, Cycles& latency) = 0;
-};
 
 // First address above user space for a given number of paging levels (2^47 or 2^56).
 constexpr uint64_t user_address_limit(unsigned levels) { return uint64_t{1} << (kPageShift + 9 * levels - 1); }
@@ -30,6 +22,8 @@ constexpr uint64_t user_address_limit(unsigned levels) { return uint64_t{1} << (
 class Walker {
  public:
   Walker(const WalkerParams& p, PteMemory& mem, uint64_t seed = 1);
+  // Where PTE reads and A/D writes go from now on (PteMemory, models/memory/pte_memory.h).
+  void attach(PteMemory& mem) { mem_ = &mem; }
 
   // A timed walk for a user-mode access. `root` is the top-level table frame (CR3), `pcid`
   // the context the paging-structure caches tag their entries with.
@@ -61,7 +55,7 @@ class Walker {
   std::vector<PagingStructureCache> psc_;  // [L - 2] caches level-L entries (L = 2: PDE ... 5: PML5E)
   uint64_t reads_by_level_[6] = {};
   uint64_t reads_served_[6][kLevelCount] = {};  // [table level][hierarchy level that served it]
-  PteMemory& mem_;
+  PteMemory* mem_;
   uint64_t walks_ = 0, pte_reads_ = 0, ad_writes_ = 0, faults_ = 0;
   uint64_t fault_kinds_[8] = {};
   uint64_t faults_by_code_[32] = {};  // by x86 error code (P W U RSVD I = bits 0-4)

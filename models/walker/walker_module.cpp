@@ -5,7 +5,7 @@
 namespace cowsim {
 
 WalkerModule::WalkerModule(sc_core::sc_module_name name, const WalkerParams& p, sc_core::sc_time cycle, uint64_t seed)
-    : sc_module(name), tlb("tlb"), mem("mem"), walker_(p, *this, seed), cycle_fs_(cycle.value()) {
+    : sc_module(name), tlb("tlb"), mem("mem"), direct("direct"), walker_(p, *this, seed), cycle_fs_(cycle.value()) {
   tlb.bind(*this);
   tx_.set_data_length(8);
   tx_.set_streaming_width(8);
