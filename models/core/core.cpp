@@ -103,6 +103,8 @@ void Core::run_processes() {
       clock_.base = sc_core::sc_time_stamp().value() / cycle_.value();
       continue;
     }
+    // A forked child may not run before its fork has returned in the parent.
+    if (p->ready_at > clock_.now()) clock_.offset += (p->ready_at - clock_.now()).value;
     if (tracing_) {
       pid_sig_.write(p->pid);
       trace_state(CoreState::kInKernel, clock_.now(), false);  // the context switch

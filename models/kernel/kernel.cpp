@@ -101,7 +101,7 @@ unsigned Kernel::least_loaded_core() const {
 void Kernel::enqueue(Process& p) {
   p.state = TaskState::kRunnable;
   cores_[p.core].runqueue.push_back(&p);
-  if (wakeup_) wakeup_(p.core);
+  if (wakeup_) wakeup_(p.core, p.ready_at);
 }
 
 void Kernel::wake(Process& p) {
@@ -681,7 +681,12 @@ Cycles Kernel::fork(Process& parent, uint32_t child_pid, bool vfork, unsigned co
   unsigned child_core = least_loaded_core();  // before the child exists, so it does not count itself
   Process& child = new_process(child_pid, parent.pid, now);
   if (vfork) {  // CLONE_VM: share the address space, no page-table work; parent waits
-    fork_log_.push_back(ForkRecord{parent.pid, child_pid, c.total().value});
+    ForkRecord rec;
+    rec.parent = parent.pid;
+    rec.child = child_pid;
+    rec.start_cycle = now.value;
+    rec.cycles = c.total().value;
+    fork_log_.push_back(rec);
     child.mm = parent.mm;
     parent.state = TaskState::kBlocked;
     parent.blocked_on = BlockReason::kVforkChild;
@@ -696,7 +701,10 @@ Cycles Kernel::fork(Process& parent, uint32_t child_pid, bool vfork, unsigned co
     }
     AddressSpace& pm = *parent.mm;
     AddressSpace& cm = *child.mm;
-    ForkRecord rec{parent.pid, child_pid};
+    ForkRecord rec;
+    rec.parent = parent.pid;
+    rec.child = child_pid;
+    rec.start_cycle = now.value;
     uint32_t tables = 0;
     uint64_t ipis_before = ipis_;
     bool oom = false;
@@ -761,6 +769,7 @@ Cycles Kernel::fork(Process& parent, uint32_t child_pid, bool vfork, unsigned co
   fork_cycles_ += c.total().value;
   child.core = child_core;
   child.start_time = now + c.total();
+  child.ready_at = child.start_time;  // the child returns from fork when the parent does
   enqueue(child);
   return c.total();
 }

@@ -45,6 +45,7 @@ constexpr int kEINVAL = 22, kENOMEM = 12, kEPERM = 1;
 // What one fork did and cost (kernel.forks[i] in the statistics).
 struct ForkRecord {
   uint32_t parent = 0, child = 0;
+  uint64_t start_cycle = 0;  // when the parent entered fork
   uint64_t cycles = 0, ptes_copied = 0, pmds_copied = 0, puds_copied = 0, pt_pages = 0, vmas_copied = 0, vmas_skipped = 0,
            shootdowns = 0;
   Cost cost;
@@ -56,7 +57,8 @@ class Kernel {
 
   void attach_core(unsigned core, TlbControl* tlb) { cores_.at(core).tlb = tlb; }
   // Called when a process becomes runnable on `core` (the SystemC wrapper wakes the core).
-  void set_wakeup(std::function<void(unsigned)> fn) { wakeup_ = std::move(fn); }
+  // Called when a process becomes runnable on `core`; it may run from `ready_at` on.
+  void set_wakeup(std::function<void(unsigned core, Cycles ready_at)> fn) { wakeup_ = std::move(fn); }
 
   // --- processes and scheduling ---
   Process& start_process(uint32_t pid, Cycles now);
@@ -170,7 +172,7 @@ class Kernel {
   bool pcid_;  // TLB entries are tagged with a PCID per address space; switches do not flush
   uint16_t pcid_of(const AddressSpace& mm) const { return pcid_ ? uint16_t(1 + (mm.id - 1) % 4095) : 0; }
   std::vector<CoreState> cores_;
-  std::function<void(unsigned)> wakeup_;
+  std::function<void(unsigned, Cycles)> wakeup_;
   std::vector<std::unique_ptr<Process>> procs_;
   std::unordered_map<uint32_t, Process*> by_pid_;  // per syscall, not per access
   std::unordered_map<uint64_t, Pfn> page_cache_;   // (object, page) -> frame; per fault

@@ -11,8 +11,11 @@ KernelModule::KernelModule(sc_core::sc_module_name name, Kernel& kernel, const t
     : sc_module(name), fault("fault"), os("os"), tlbs("tlbs"), kernel_(kernel), names_(names), cycle_(cycle) {
   fault.register_b_transport(this, &KernelModule::b_transport);
   os.bind(*this);
-  kernel_.set_wakeup([this](unsigned core) {
-    if (core < wake_.size() && wake_[core]) wake_[core]->notify(sc_core::SC_ZERO_TIME);
+  kernel_.set_wakeup([this](unsigned core, Cycles ready_at) {
+    if (core >= wake_.size() || !wake_[core]) return;
+    uint64_t now = sc_core::sc_time_stamp().value() / cycle_.value();
+    uint64_t delay = ready_at.value > now ? ready_at.value - now : 0;  // an idle core wakes when it may run it
+    wake_[core]->notify(sc_core::sc_time::from_value(cycle_.value() * delay));
   });
 }
 

@@ -59,6 +59,7 @@ struct Process {
   uint64_t records = 0, accesses = 0;
   Cycles fault_cycles{0}, cpu_cycles{0};
   Cycles start_time{0}, end_time{0};
+  Cycles ready_at{0};  // may not run before this cycle (a forked child: when its fork returns)
   std::string exit_reason;  // "exit", "end of trace", "SIGSEGV at 0x...", "killed: out of memory"
   SmapsRollup rollup;       // as of exit (or end of run)
   bool rollup_final = false;

@@ -182,6 +182,7 @@ void Kernel::report(StatSink& s) const {
     StatSink::Scope e(s, "forks." + std::to_string(i));
     s.counter("parent", r.parent, "pid", "Process that forked");
     s.counter("child", r.child, "pid", "Process created");
+    s.counter("start_cycle", r.start_cycle, "cycles", "When the parent entered fork");
     s.counter("cycles", r.cycles, "cycles", "Latency of the fork system call");
     s.counter("ptes_copied", r.ptes_copied, "PTEs", "4 KiB page-table entries copied");
     s.counter("pmds_copied", r.pmds_copied, "PMDs", "Huge PMDs copied");

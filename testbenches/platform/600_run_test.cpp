@@ -181,5 +181,27 @@ TEST(Run, PostWakesAnAwaitingProcessOnAnotherCore) {
   EXPECT_GT(at(r.stats, "processes.2.end_cycle"), 1000000u);
 }
 
+TEST(Run, ForkedChildOnAnotherCoreStartsWhenItsForkReturns) {
+  // A 64 MiB parent: its fork copies 16384 PTEs and takes far longer than the child's
+  // 1000-cycle compute. The child, placed on the idle core 1, may only start when fork returns
+  // in the parent, so it starts at the fork's end and ends at least 1000 cycles later.
+  RunResult r = run_text(R"(cowsim-trace 1
+1 mmap 0x7f0000000000 64M rw private,anon
+1 w 0x7f0000000000 +64M /4K
+1 fork 2
+1 wait 2
+1 exit
+2 compute 1000
+2 exit
+)");
+  uint64_t fork_start = at(r.stats, "kernel.forks.0.start_cycle");
+  uint64_t fork_cycles = at(r.stats, "kernel.forks.0.cycles");
+  EXPECT_GT(fork_cycles, 100000u);  // 16384 PTEs
+  EXPECT_EQ(at(r.stats, "processes.2.start_cycle"), fork_start + fork_cycles);
+  EXPECT_GE(at(r.stats, "processes.2.end_cycle"), fork_start + fork_cycles + 1000);
+  // Parent in, child in on core 1, parent in again after its wait.
+  EXPECT_EQ(at(r.stats, "cores.0.context_switches") + at(r.stats, "cores.1.context_switches"), 3u);
+}
+
 }  // namespace
 }  // namespace cowsim::test
