@@ -19,11 +19,8 @@ namespace po = boost::program_options;
 
 namespace cowsim::cli {
 
-namespace {
-
-// Parses `args` against `opts`; true if --help was asked (and printed).
 bool parse(const Args& args, const std::string& usage, po::options_description& opts, po::variables_map& vm,
-           const po::positional_options_description* pos = nullptr) {
+           const po::positional_options_description* pos) {
   opts.add_options()("help,h", "describe this command");
   po::command_line_parser p(args);
   p.options(opts);
@@ -35,6 +32,15 @@ bool parse(const Args& args, const std::string& usage, po::options_description& 
   }
   po::notify(vm);
   return false;
+}
+
+namespace {
+
+// Text for a Markdown table cell: a `|` would end the cell ("lru|plru|random").
+std::string md_cell(const std::string& text) {
+  std::string out;
+  for (char c : text) out += c == '|' ? std::string("\\|") : std::string(1, c);
+  return out;
 }
 
 void add_config_options(po::options_description& o) {
@@ -145,10 +151,8 @@ int scenarios(const Args& args) {
       std::cout << "### `" << s->name() << "`" << (dflt ? " (default)" : "") << "\n\n" << s->description() << ".\n\n"
                 << "| parameter | default | unit | valid values | description |\n|---|---|---|---|---|\n";
       for (const auto& p : r.params()) {
-        std::string range;  // "a|b" inside a table cell must be escaped
-        for (char c : p.range) range += c == '|' ? std::string("\\|") : std::string(1, c);
-        std::cout << "| `" << p.path << "` | " << p.get().dump() << " | " << p.unit << " | " << range << " | "
-                  << p.description << " |\n";
+        std::cout << "| `" << p.path << "` | " << p.get().dump() << " | " << p.unit << " | " << md_cell(p.range)
+                  << " | " << md_cell(p.description) << " |\n";
       }
       std::cout << "\n";
       continue;
@@ -185,7 +189,8 @@ int params(const Args& args) {
   for (const auto& p : r.params()) {
     std::string value = p.get().dump();
     if (md)
-      std::cout << "| `" << p.path << "` | " << value << " | " << p.unit << " | " << p.range << " | " << p.description << " |\n";
+      std::cout << "| `" << p.path << "` | " << value << " | " << p.unit << " | " << md_cell(p.range) << " | "
+                << md_cell(p.description) << " |\n";
     else
       std::cout << p.path << " = " << value << (p.unit.empty() ? "" : " " + p.unit) << "  # " << p.description << "\n";
   }

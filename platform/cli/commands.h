@@ -5,9 +5,19 @@
 #include <string>
 #include <vector>
 
+#include <boost/program_options/options_description.hpp>
+#include <boost/program_options/positional_options.hpp>
+#include <boost/program_options/variables_map.hpp>
+
 namespace cowsim::cli {
 
 using Args = std::vector<std::string>;
+
+// Parses a command's `args` against `opts` (adding --help); true if --help was asked (and
+// the usage printed). Every command parses its options this way.
+bool parse(const Args& args, const std::string& usage, boost::program_options::options_description& opts,
+           boost::program_options::variables_map& vm,
+           const boost::program_options::positional_options_description* pos = nullptr);
 
 int run(const Args& args);
 int gen(const Args& args);

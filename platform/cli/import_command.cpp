@@ -28,22 +28,6 @@ namespace cowsim::cli {
 
 namespace {
 
-// As commands.cpp's parse: true if --help was asked (and printed).
-bool parse_options(const Args& args, const std::string& usage, po::options_description& opts,
-                   po::variables_map& vm, const po::positional_options_description* pos = nullptr) {
-  opts.add_options()("help,h", "describe this command");
-  po::command_line_parser p(args);
-  p.options(opts);
-  if (pos) p.positional(*pos);
-  po::store(p.run(), vm);
-  if (vm.count("help")) {
-    std::cout << "usage: " << usage << "\n\n" << opts;
-    return true;
-  }
-  po::notify(vm);
-  return false;
-}
-
 void add_import_options(po::options_description& o) {
   o.add_options()("fetches", "import instruction fetches as x records (default: count them into compute records)")(
       "quiet,q", "print only problems");
@@ -120,7 +104,7 @@ int import(const Args& args) {
   po::positional_options_description pos;
   pos.add("format", 1).add("dir", 1);
   po::variables_map vm;
-  if (parse_options(args,
+  if (parse(args,
                     "cowsim import lackey DIR -o OUT.cwb|OUT.cwt [--fetches] [--quiet]\n"
                     "  DIR holds the logs of: valgrind --tool=lackey --trace-mem=yes --trace-syscalls=yes "
                     "--log-file=DIR/trace.%p PROGRAM ARGS",
@@ -141,7 +125,7 @@ int capture(const Args& args) {
       "keep-logs", po::value<std::string>(), "write the Valgrind logs to this new folder and keep them");
   add_import_options(o);
   po::variables_map vm;
-  if (parse_options(own, "cowsim capture [-o OUT.cwb|OUT.cwt] [--keep-logs DIR] [--fetches] [--quiet] -- PROGRAM [ARGS...]",
+  if (parse(own, "cowsim capture [-o OUT.cwb|OUT.cwt] [--keep-logs DIR] [--fetches] [--quiet] -- PROGRAM [ARGS...]",
                     o, vm))
     return 0;
   if (program.empty()) throw InputError("no program to capture (usage: cowsim capture [-o OUT] -- PROGRAM [ARGS...])");
