@@ -12,7 +12,7 @@ using trace::Op;
 Executor::Executor(const CoreParams& p, unsigned core, CoreClock& clock, Translator& mmu, ExecEnv& env,
                    DataMemory* data)
     : core_(core), ipc_(p.ipc), window_(p.window), in_flight_(p.window, 0), clock_(clock), mmu_(mmu), env_(env),
-      data_(data) {}
+      data_(data), tlbs_(mmu.direct()), caches_(data ? data->direct() : nullptr) {}
 
 void Executor::wait_for_slot() {
   // Any slot whose access has completed will do: the accesses are independent.
@@ -32,9 +32,9 @@ void Executor::retire(uint64_t done) {
 
 void Executor::trace_translation(Cycles issue, const TranslateResult& r) {
   if (!r.miss_at.value) return;  // an L1 hit: the core kept running
-  env_.trace_state(CoreState::kTlbMiss, issue + r.miss_at, false);
-  if (r.walk_at.value) env_.trace_state(CoreState::kWalking, issue + r.walk_at, false);
-  if (r.ok()) env_.trace_state(CoreState::kRunning, issue + r.latency, false);
+  trace(CoreState::kTlbMiss, issue + r.miss_at, false);
+  if (r.walk_at.value) trace(CoreState::kWalking, issue + r.walk_at, false);
+  if (r.ok()) trace(CoreState::kRunning, issue + r.latency, false);
 }
 
 bool Executor::translate(Process& p, VirtAddr va, AccessType type) {
@@ -43,10 +43,14 @@ bool Executor::translate(Process& p, VirtAddr va, AccessType type) {
   for (int attempt = 0; attempt < 4; ++attempt) {
     if (window_ > 1) wait_for_slot();
     const Cycles issue = clock_.now();
-    TranslateResult r = mmu_.translate(p.mm->root, va, type, issue);
+    // TlbHierarchy is final: through tlbs_ the call is direct and its L1-hit path inline.
+    TranslateResult r = tlbs_ ? tlbs_->translate(p.mm->root, va, type, issue) : mmu_.translate(p.mm->root, va, type, issue);
     if (r.ok()) {
       Cycles done = issue + r.latency;
-      if (data_) done += data_->data_access(frame_address(r.pfn) + va.page_offset(), type == AccessType::kWrite);
+      const PhysAddr pa = frame_address(r.pfn) + va.page_offset();
+      const bool write = type == AccessType::kWrite;
+      if (caches_) done += caches_->access(pa, write, Source::kData).latency;
+      else if (data_) done += data_->data_access(pa, write);
       retire(done.value);
       if (tracing_) trace_translation(issue, r);
       return true;
@@ -54,12 +58,13 @@ bool Executor::translate(Process& p, VirtAddr va, AccessType type) {
     drain((issue + r.latency).value);  // precise: every older access completes first
     if (tracing_) {
       trace_translation(issue, r);
-      env_.trace_state(CoreState::kInKernel, clock_.now(), true);
+      trace(CoreState::kInKernel, clock_.now(), true);
     }
     ++faults_;
     FaultResult f = env_.raise_fault(p, r.fault);
+    others_known_ = false;
     advance(f.cycles);
-    if (tracing_) env_.trace_state(CoreState::kRunning, clock_.now(), false);
+    if (tracing_) trace(CoreState::kRunning, clock_.now(), false);
     if (!f.resolved) return false;
   }
   throw std::logic_error("access at " + std::to_string(va.value) + " faults again after its fault was handled");
@@ -75,11 +80,12 @@ bool Executor::access(Process& p, VirtAddr va, uint32_t size, AccessType type) {
 }
 
 StopReason Executor::run(Process& p, TaskContext& ctx, Cycles slice_end) {
+  others_known_ = false;  // the scheduler ran since the last run
   for (;;) {
     if (!ctx.pending) {
       if (!ctx.stream->next(ctx.record)) {
         drain();
-        env_.sync();
+        sync();
         env_.exit(p, "end of trace");
         return StopReason::kExited;
       }
@@ -95,7 +101,7 @@ StopReason Executor::run(Process& p, TaskContext& ctx, Cycles slice_end) {
       while (ctx.position < count) {
         if (!access(p, VirtAddr{r.addr + ctx.position * r.stride}, r.size, type)) return StopReason::kExited;
         ++ctx.position;
-        if (clock_.now() >= slice_end && ctx.position < count && env_.others_runnable()) {
+        if (clock_.now() >= slice_end && ctx.position < count && others_waiting()) {
           drain();
           return StopReason::kPreempted;
         }
@@ -103,19 +109,21 @@ StopReason Executor::run(Process& p, TaskContext& ctx, Cycles slice_end) {
     } else if (r.op == Op::kCompute) {
       advance(Cycles{static_cast<uint64_t>(std::ceil(static_cast<double>(r.addr) / ipc_))});
     } else {
-      drain();      // a system call is serialising
-      env_.sync();  // system calls see, and act at, a globally consistent time
-      if (tracing_) env_.trace_state(CoreState::kInKernel, clock_.now(), false);
+      drain();  // a system call is serialising
+      sync();   // system calls see, and act at, a globally consistent time
+      if (tracing_) trace(CoreState::kInKernel, clock_.now(), false);
       unsigned before = p.core;
-      advance(env_.syscall(p, r));
-      if (tracing_) env_.trace_state(CoreState::kRunning, clock_.now(), false);
+      const Cycles cost = env_.syscall(p, r);
+      others_known_ = false;
+      advance(cost);
+      if (tracing_) trace(CoreState::kRunning, clock_.now(), false);
       ctx.pending = false;
       if (!p.alive()) return StopReason::kExited;
       if (p.state == TaskState::kBlocked) return StopReason::kBlocked;
       if (p.core != before) return StopReason::kMigrated;
     }
     ctx.pending = false;
-    if (clock_.now() >= slice_end && env_.others_runnable()) {
+    if (clock_.now() >= slice_end && others_waiting()) {
       drain();
       return StopReason::kPreempted;
     }

@@ -14,6 +14,8 @@
 #include "models/kernel/kernel.h"
 #include "models/kernel/process.h"
 #include "models/memory/data_memory.h"
+#include "models/memory/memory_hierarchy.h"
+#include "models/tlb/tlb_hierarchy.h"
 #include "models/tlb/translator.h"
 #include "traces/record.h"
 
@@ -78,7 +80,26 @@ class Executor {
   void advance(Cycles c) {
     clock_.offset += c.value;
     busy_ += c.value;
-    if (clock_.due()) env_.sync();
+    if (clock_.due()) sync();
+  }
+  // Calls into the environment. Whether other processes wait for this core can only change
+  // while it is in one of them (the kernel runs, or other cores do), so others_waiting()
+  // asks env_.others_runnable() once after each and keeps the answer: the check after every
+  // access of a range whose slice has ended then costs a compare, not a virtual call.
+  void sync() {
+    env_.sync();
+    others_known_ = false;
+  }
+  void trace(CoreState s, Cycles at, bool fault) {
+    env_.trace_state(s, at, fault);  // may wait in SystemC time: other cores run
+    others_known_ = false;
+  }
+  bool others_waiting() {
+    if (!others_known_) {
+      others_ = env_.others_runnable();
+      others_known_ = true;
+    }
+    return others_;
   }
   void advance_to(uint64_t t) {
     if (t > clock_.now().value) advance(Cycles{t - clock_.now().value});
@@ -100,6 +121,11 @@ class Executor {
   Translator& mmu_;
   ExecEnv& env_;
   DataMemory* data_;
+  // The TLBs and caches behind mmu_ and data_, when they offer direct access (DMI-style): an
+  // L1 TLB hit and an L1D hit are then inline here instead of two virtual calls.
+  TlbHierarchy* tlbs_;
+  MemoryHierarchy* caches_;
+  bool others_known_ = false, others_ = false;
   uint64_t accesses_ = 0, records_ = 0, faults_ = 0, busy_ = 0;
 };
 

@@ -54,26 +54,29 @@ Cache::Cache(std::string name, const CacheLevelParams& p, uint64_t seed, uint64_
   line_shift_ = log2_exact(p.line);
   set_bits_ = log2_exact(sets_);
 
-  // The set's block: dirty bits, tags, replacement state, count of valid ways.
+  // The set's block: dirty bits, count of valid ways, tags, replacement state.
   const uint64_t top_tag = memory_bytes ? (memory_bytes - 1) >> (line_shift_ + set_bits_) : 0;
   wide_ = top_tag >= kNarrowInvalid;
   const size_t tag_bytes = wide_ ? 8 : 4;
-  if (p.policy == ReplacementKind::kLru && ways_ <= 255) mode_ = Mode::kRanks;
+  if (p.policy == ReplacementKind::kLru && ways_ <= 128) mode_ = Mode::kRanks;
   else if (p.policy == ReplacementKind::kTreePlru && ways_ <= 64) mode_ = Mode::kPlruWord;
   else mode_ = Mode::kPolicy;
-  tags_at_ = align_up((ways_ + 7) / 8, tag_bytes);
+  const size_t dirty_bytes = (ways_ + 7) / 8;
+  count_at_ = ways_ <= 255 ? dirty_bytes : align_up(dirty_bytes, 4);
+  tags_at_ = align_up(count_at_ + (ways_ <= 255 ? 1 : 4), tag_bytes);
   size_t end = tags_at_ + ways_ * tag_bytes;
   if (mode_ == Mode::kRanks) {
     policy_at_ = end;
-    end += ways_;
+    end += align_up(ways_, 8);  // ranks are aged eight at a time
   } else if (mode_ == Mode::kPlruWord) {
     policy_at_ = align_up(end, 8);
     end = policy_at_ + 8;
   }
-  count_at_ = ways_ <= 255 ? end : align_up(end, 4);
-  end = count_at_ + (ways_ <= 255 ? 1 : 4);
-  stride_ = align_up(end, sizeof(HostLine));
-  storage_.assign(sets_ * (stride_ / sizeof(HostLine)), HostLine{});
+  stride_ = sizeof(HostLine);
+  while (stride_ < end) stride_ *= 2;
+  stride_shift_ = log2_exact(stride_);
+  // One spare host line at the end: the last set's tag compare may read a little past it.
+  storage_.assign((size_t{sets_} << stride_shift_) / sizeof(HostLine) + 1, HostLine{});
   for (uint32_t set = 0; set < sets_; ++set)
     for (uint32_t w = 0; w < ways_; ++w) set_tag(block(set), w, wide_ ? kWideInvalid : kNarrowInvalid);
   if (mode_ == Mode::kPolicy) policy_ = make_replacement(p.policy, sets_, ways_, seed);
@@ -83,9 +86,21 @@ uint32_t Cache::victim(uint32_t set, const uint8_t* s) {
   switch (mode_) {
     case Mode::kRanks: {
       // A full set's ranks are 0 .. ways-1, each once: the least recent way has the last.
+      // Eight at a time: the lowest zero byte of rank ^ (ways-1) is found exactly (padding
+      // bytes come after every way).
       const uint8_t* r = s + policy_at_;
-      for (uint32_t w = 0; w < ways_; ++w)
-        if (r[w] == ways_ - 1) return w;
+      const uint64_t last = 0x0101010101010101ull * (ways_ - 1);
+      for (uint32_t w = 0; w < ways_; w += 8) {
+        uint64_t x;
+        std::memcpy(&x, r + w, 8);
+        x ^= last;
+        const uint64_t zero = (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+        if (zero) {
+          const uint32_t way = w + static_cast<uint32_t>(__builtin_ctzll(zero)) / 8;
+          if (way < ways_) return way;
+          break;
+        }
+      }
       break;
     }
     case Mode::kPlruWord: {

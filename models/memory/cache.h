@@ -3,21 +3,25 @@
 // afterwards; a hit is a tag compare over the ways of one set plus a replacement update.
 //
 // Host-memory layout. Every page walk and data access touches a random set of a large LLC
-// model, so a set is kept in one block of 64-byte host cache lines (aligned):
-//   dirty bits (one per way) | tags | replacement state | number of valid ways
+// model, so a set is kept in one block of 64-byte host cache lines (aligned, a power of two):
+//   dirty bits (one per way) | number of valid ways | tags | replacement state
 // An 11-way LLC set with 32-bit tags and LRU fills exactly one host cache line.
 // - A tag is the line number above the set index: 32 bits when every line of the simulated
-//   physical memory (`memory_bytes`) fits, else 64.
-// - LRU keeps each way's rank (0 = most recent, one byte, up to 255 ways), tree-PLRU its tree
-//   word (up to 64 ways); random replacement and wider sets use a ReplacementPolicy. The
-//   victims are exactly those of the timestamp LRU and the per-set PLRU word (tested against
-//   the original implementation in testbenches/memory/701_cache_equivalence_test.cpp).
+//   physical memory (`memory_bytes`) fits, else 64. 32-bit tags are compared four at a time
+//   (SSE2, where the host has it).
+// - LRU keeps each way's rank (0 = most recent; one byte, up to 128 ways, aged eight at a
+//   time), tree-PLRU its tree word (up to 64 ways); random replacement and wider sets use a
+//   ReplacementPolicy. The victims are exactly those of the timestamp LRU and the per-set PLRU
+//   word (tested against the original implementation: 701_cache_equivalence_test.cpp).
 // - Lines are never invalidated, so a set's valid ways are 0 .. count-1: a fill takes way
 //   `count` until the set is full, then the policy's victim.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <cstring>
 #include <memory>
 #include <string>
@@ -112,9 +116,9 @@ class Cache {
     uint8_t bytes[64];
   };
 
-  uint8_t* block(uint32_t set) { return reinterpret_cast<uint8_t*>(storage_.data()) + size_t{set} * stride_; }
+  uint8_t* block(uint32_t set) { return reinterpret_cast<uint8_t*>(storage_.data()) + (size_t{set} << stride_shift_); }
   const uint8_t* block(uint32_t set) const {
-    return reinterpret_cast<const uint8_t*>(storage_.data()) + size_t{set} * stride_;
+    return reinterpret_cast<const uint8_t*>(storage_.data()) + (size_t{set} << stride_shift_);
   }
 
   uint32_t find_in(const uint8_t* s, uint64_t line) const {
@@ -130,11 +134,26 @@ class Cache {
     }
     if (tag >= kNarrowInvalid) beyond_memory(line);
     const uint32_t tag32 = static_cast<uint32_t>(tag);
+#if defined(__SSE2__)
+    // Four tags per compare. The last group may read past the tags (into the set's other
+    // fields, or the next block: storage has a spare line at the end); those lanes come after
+    // every real way, so the lowest matching lane decides.
+    const __m128i key = _mm_set1_epi32(static_cast<int>(tag32));
+    for (uint32_t w = 0; w < ways_; w += 4) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(t + 4 * w));
+      const unsigned m = static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v, key))));
+      if (m) {
+        const uint32_t way = w + static_cast<uint32_t>(__builtin_ctz(m));
+        return way < ways_ ? way : kNoWay;
+      }
+    }
+#else
     for (uint32_t w = 0; w < ways_; ++w) {
       uint32_t x;
       std::memcpy(&x, t + 4 * w, 4);
       if (x == tag32) return w;
     }
+#endif
     return kNoWay;
   }
   uint64_t tag_at(const uint8_t* s, uint32_t w) const {
@@ -166,11 +185,21 @@ class Cache {
   void touch(uint32_t set, uint8_t* s, uint32_t way) {
     switch (mode_) {
       case Mode::kRanks: {
-        // Every way more recent than `way` ages by one. Invalid ways may age too (their rank
-        // is set when they are filled and never reaches 255).
+        // Every way more recent than `way` (rank < old) ages by one, eight ranks per word:
+        // 0x80 + (old - 1) - rank has its top bit set exactly when rank < old, and no byte
+        // borrows from its neighbour because ranks stay below 128. Invalid ways and the
+        // padding up to a multiple of eight may age too: their rank is set when they are filled
+        // and cannot pass old <= 127.
         uint8_t* r = s + policy_at_;
         const uint8_t old = r[way];
-        for (uint32_t w = 0; w < ways_; ++w) r[w] = static_cast<uint8_t>(r[w] + (r[w] < old));
+        if (old == 0) return;  // already the most recent
+        const uint64_t below = 0x0101010101010101ull * (0x80u | (old - 1u));
+        for (uint32_t w = 0; w < ways_; w += 8) {
+          uint64_t x;
+          std::memcpy(&x, r + w, 8);
+          x += ((below - x) & 0x8080808080808080ull) >> 7;
+          std::memcpy(r + w, &x, 8);
+        }
         r[way] = 0;
         return;
       }
@@ -193,7 +222,8 @@ class Cache {
   uint64_t set_mask_ = 0;
   bool wide_ = true;
   Mode mode_ = Mode::kPolicy;
-  size_t stride_ = 0;                              // bytes per set, a multiple of 64
+  size_t stride_ = 0;                              // bytes per set: 64 x a power of two
+  unsigned stride_shift_ = 0;
   size_t tags_at_ = 0, policy_at_ = 0, count_at_ = 0;  // offsets in a set's block (dirty bits at 0)
   std::vector<HostLine> storage_;
   PlruTree tree_;

@@ -55,6 +55,13 @@ class Tlb {
     }
     return nullptr;
   }
+  // The same for one page size this bank holds.
+  const TlbEntry* find(VirtAddr va, PageSize s, uint16_t pcid) {
+    if (!valid_[static_cast<unsigned>(s)]) return nullptr;
+    const TlbEntry* e = probe(va, s, pcid);
+    if (e) ++hits_;
+    return e;
+  }
   // Installs a translation of the given size (which this bank must hold).
   void fill(VirtAddr va, PageSize size, uint16_t pcid, const Translation& t);
   void fill(Vpn vpn, uint16_t pcid, const Translation& t) { fill(page_address(vpn), PageSize::k4K, pcid, t); }

@@ -30,6 +30,7 @@ class TlbHierarchy final : public Translator, public TlbControl {
  public:
   TlbHierarchy(const TlbHierarchyParams& p, uint32_t walkers, uint64_t seed);
   void attach(PageWalker& w) { walker_ = &w; }
+  TlbHierarchy* direct() override { return this; }
 
   TranslateResult translate(Pfn root, VirtAddr va, AccessType type, Cycles now) override {
     const bool fetch = type == AccessType::kFetch;

@@ -12,6 +12,8 @@ TlbLevel::TlbLevel(std::string name, const TlbLevelParams& p, uint64_t seed) : n
     if (mask & seen)
       throw InputError("tlb." + name_ + "." + bank_name + ": a page size is already held by another bank of this level");
     seen |= mask;
+    for (unsigned size = 0; size < 3; ++size)
+      if (mask & (1u << size)) probes_[probe_count_++] = {static_cast<uint8_t>(banks_.size()), static_cast<PageSize>(size)};
     banks_.emplace_back(name_ + "." + bank_name, *bank, seed + banks_.size());
     bank_names_.push_back(bank_name);
   }

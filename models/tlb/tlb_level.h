@@ -15,8 +15,10 @@ class TlbLevel {
   TlbLevel(std::string name, const TlbLevelParams& p, uint64_t seed);
 
   const TlbEntry* lookup(VirtAddr va, uint16_t pcid) {
-    for (auto& b : banks_)
-      if (const TlbEntry* e = b.find(va, pcid)) {
+    // Every (bank, page size) pair in bank order, then size order; pairs with no valid entry
+    // cannot hit and are skipped (a 4 KiB workload probes one set).
+    for (unsigned i = 0; i < probe_count_; ++i)
+      if (const TlbEntry* e = banks_[probes_[i].bank].find(va, probes_[i].size, pcid)) {
         ++hits_;
         return e;
       }
@@ -45,6 +47,12 @@ class TlbLevel {
   uint32_t latency_;
   std::vector<Tlb> banks_;
   std::vector<std::string> bank_names_;
+  struct Probe {
+    uint8_t bank;
+    PageSize size;
+  };
+  Probe probes_[3] = {};  // banks hold disjoint sizes: at most one pair per size
+  unsigned probe_count_ = 0;
   uint64_t hits_ = 0, misses_ = 0, splintered_ = 0;
 };
 

@@ -20,6 +20,7 @@ class TlbModule : public sc_core::sc_module, public TranslateIf, public TlbContr
   TranslateResult translate(Pfn root, VirtAddr va, AccessType type, Cycles now) override {
     return tlbs_.translate(root, va, type, now);
   }
+  TlbHierarchy* direct() override { return &tlbs_; }
   void invalidate_page(uint16_t pcid, VirtAddr va) override { tlbs_.invalidate_page(pcid, va); }
   void flush_pcid(uint16_t pcid) override { tlbs_.flush_pcid(pcid); }
   void flush_all() override { tlbs_.flush_all(); }

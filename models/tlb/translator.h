@@ -16,9 +16,14 @@ struct TranslateResult {
   bool ok() const { return fault.kind == FaultKind::kNone; }
 };
 
+class TlbHierarchy;
+
 class Translator {
  public:
   virtual ~Translator() = default;
+  // The TLB hierarchy behind this translator, when a caller may call it directly (the
+  // executor does, so an L1 hit is inline); null if there is none.
+  virtual TlbHierarchy* direct() { return nullptr; }
   // `now`: the cycle the lookup starts (misses still in flight from earlier accesses may
   // make this one wait). The result's latency counts from `now`.
   virtual TranslateResult translate(Pfn root, VirtAddr va, AccessType type, Cycles now) = 0;

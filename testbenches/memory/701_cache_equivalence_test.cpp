@@ -170,19 +170,21 @@ TEST(CacheEquivalence, EveryPolicyAndOddGeometries) {
       run_mix(geom(8 * 64, 8, 64, policy), memory, 5);         // one set, fully associative
       run_mix(geom(4 * 128 * 32, 4, 128, policy), memory, 6);  // 128-byte lines
       run_mix(geom(64 * 32 * 8, 64, 32, policy), memory, 7);   // 64 ways: the widest PLRU word
-      run_mix(geom(128 * 64 * 2, 128, 64, policy), memory, 8, 20000);  // PLRU by bytes (policy object)
+      run_mix(geom(128 * 64 * 2, 128, 64, policy), memory, 8, 20000);  // the widest ranks; PLRU by bytes
     }
     run_mix(geom(12 * 64 * 16, 12, 64, ReplacementKind::kLru), memory, 9);
     run_mix(geom(12 * 64 * 16, 12, 64, ReplacementKind::kRandom), memory, 10);
-    run_mix(geom(255 * 64 * 2, 255, 64, ReplacementKind::kLru), memory, 11, 20000);  // the widest ranks
-    run_mix(geom(300 * 64 * 2, 300, 64, ReplacementKind::kLru), memory, 12, 20000);  // timestamps, 4-byte count
+    run_mix(geom(127 * 64 * 2, 127, 64, ReplacementKind::kLru), memory, 11, 20000);  // ranks up to 126
+    run_mix(geom(255 * 64 * 2, 255, 64, ReplacementKind::kLru), memory, 12, 20000);  // timestamps
+    run_mix(geom(300 * 64 * 2, 300, 64, ReplacementKind::kLru), memory, 13, 20000);  // and a 4-byte count
   }
 }
 
 TEST(CacheEquivalence, LayoutOfTheDefaultLevels) {
   // 64 GiB of memory = 2^30 lines of 64 bytes: 16384 LLC sets leave 16 tag bits, 64 L1D sets
-  // 24 — both fit 32 bits. An 11-way LRU set: 2 bytes of dirty bits, 44 of tags, 11 of ranks
-  // and a count byte (59 bytes): one host cache line.
+  // 24 — both fit 32 bits. An 11-way LRU set: 2 bytes of dirty bits, a count byte, one byte
+  // of padding, 44 of tags and 16 of ranks (11, padded to a multiple of 8): one host cache
+  // line. The 8-way PLRU L1D: 1 + 1 + 2 + 32 + 4 (padding) + 8 (tree word) = 48 bytes.
   Cache llc("llc", geom(11 * 1024 * 1024, 11, 64, ReplacementKind::kLru), 1, k64G);
   EXPECT_TRUE(llc.narrow_tags());
   EXPECT_EQ(llc.set_bytes(), 64u);
