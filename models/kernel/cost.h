@@ -17,6 +17,7 @@ enum class Step : uint8_t {
   kZero,        // zeroing pages
   kCopy,        // copying pages
   kPteUpdate,   // writing page-table entries (fork: copying them)
+  kRmap,        // a write fault replacing a mapped page: notifiers, rmap and LRU of old and new page
   kSplit,       // splitting huge PMDs
   kFlush,       // local TLB invalidation
   kIpi,         // shootdown IPIs to other cores and their acknowledgements

@@ -22,7 +22,7 @@ const char* fault_outcome_name(FaultOutcome o) {
 
 const char* step_name(Step s) {
   static const char* names[] = {"entry", "handler", "table_alloc", "page_alloc", "zero", "copy", "pte_update",
-                                "split", "flush", "ipi", "zap", "signal", "return"};
+                                "rmap", "split", "flush", "ipi", "zap", "signal", "return"};
   return names[static_cast<size_t>(s)];
 }
 
@@ -483,6 +483,7 @@ FaultResult Kernel::handle_fault(Process& p, const Fault& f, unsigned core, Cycl
       bool from_zero = pfn == frames_.zero_page();
       auto fresh = new_anon_page(from_zero);
       if (!fresh) return kill(p, "killed: out of memory", c, now);
+      c.add(Step::kRmap, cost_.cow_replace);  // wp_page_copy's bookkeeping around the PTE swap
       if (!from_zero) unref_page(pfn, false);
       *slot = frame_address(*fresh).value | user_rw | pte_bits::kWritable | pte_bits::kAccessed | pte_bits::kDirty;
       flush_range(mm, page, page + kPageSize, core, c);  // the old translation is now wrong

@@ -16,6 +16,7 @@ struct KernelCosts {
   uint32_t exception_return = 150;
   uint32_t fault_base = 3000;
   uint32_t page_alloc = 1200;
+  uint32_t cow_replace = 3000;
   // Zeroing and copying a 4 KiB, 2 MiB or 1 GiB page: not parameters, derived from the DRAM
   // latency and bandwidth (derive_from), so every page size costs what the bandwidth says.
   // The values here apply when a Kernel is built without a memory model (unit tests).
@@ -57,6 +58,9 @@ struct KernelCosts {
     c("exception_return", exception_return, "Return from the fault handler (iret) and restart of the access");
     c("fault_base", fault_base, "Fixed handler work per fault: VMA lookup, locking, accounting");
     c("page_alloc", page_alloc, "Allocating one 4 KiB frame (buddy allocator, memcg charge)");
+    c("cow_replace", cow_replace,
+      "A write fault replacing a mapped 4 KiB page with a copy (wp_page_copy): MMU-notifier range, clearing the old "
+      "PTE, dropping the old page's rmap and reference, adding the new page to the rmap and LRU");
     c("pte_update", pte_update, "Writing one page-table entry");
     c("table_alloc", table_alloc, "Allocating and zeroing one page-table page");
     c("invlpg", invlpg, "Invalidating one page in the local TLB (INVLPG)");

@@ -58,7 +58,7 @@ TEST_F(Shootdown, ZeroPageCowInvalidatesEveryCoreRunningTheMm) {
   // The old read-only translation goes on both cores; core 1 needs an IPI (sender pays 3000).
   EXPECT_EQ(tlb_[0].take(), Log{page(kBase)});
   EXPECT_EQ(tlb_[1].take(), Log{page(kBase)});
-  EXPECT_EQ(r.cycles, Cycles{6830 + c.ipi});
+  EXPECT_EQ(r.cycles, Cycles{9830 + c.ipi});
   EXPECT_EQ(k().take_interrupt_cycles(1), c.ipi_handler);  // the receiver pays 1500
   EXPECT_EQ(k().take_interrupt_cycles(1), 0u);               // once
   EXPECT_EQ(k().take_interrupt_cycles(0), 0u);               // the sender got no IPI
@@ -78,7 +78,7 @@ TEST_F(Shootdown, NoIpiWhenOnlyTheFaultingCoreRunsTheMm) {
   tlb_[0].take();
   tlb_[1].take();
   FaultResult r = fault(p, kBase, A::kWrite, 0);
-  EXPECT_EQ(r.cycles, Cycles{6830});
+  EXPECT_EQ(r.cycles, Cycles{9830});
   EXPECT_EQ(tlb_[0].take(), Log{page(kBase)});
   EXPECT_TRUE(tlb_[1].log.empty());  // core 1 holds another address space
   EXPECT_EQ(k().take_interrupt_cycles(1), 0u);
@@ -174,7 +174,7 @@ TEST_F(ShootdownWithPcid, CoresThatRanTheMmEarlierAreCleanedWithoutIpis) {
   FaultResult r = fault(p, kBase, A::kWrite, 0);
   EXPECT_EQ(tlb_[0].take(), Log{page(kBase)});
   EXPECT_EQ(tlb_[1].take(), Log{page(kBase)});
-  EXPECT_EQ(r.cycles, Cycles{6830});  // no IPI: core 1 is not running p
+  EXPECT_EQ(r.cycles, Cycles{9830});  // no IPI: core 1 is not running p
   EXPECT_EQ(k().take_interrupt_cycles(1), 0u);
 }
 
