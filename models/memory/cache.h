@@ -79,6 +79,11 @@ class Cache {
   // level since): skips the search for it.
   Victim fill_missing(PhysAddr pa, bool dirty);
 
+  // A hint to the host: fetch the set `pa` maps to into the host's caches (no simulated effect).
+  void prefetch(PhysAddr pa) const {
+    __builtin_prefetch(block(static_cast<uint32_t>((pa.value >> line_shift_) & set_mask_)));
+  }
+
   // Functional path, no side effects (no counters, no policy update).
   bool contains(PhysAddr pa) const {
     const uint64_t line = pa.value >> line_shift_;

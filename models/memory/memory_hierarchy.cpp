@@ -47,6 +47,7 @@ const Cache& MemoryHierarchy::cache(Level l) const {
 }
 
 AccessResult MemoryHierarchy::access_below_l1(PhysAddr pa, bool write, Source src) {
+  llc_->prefetch(pa);  // host hint: the LLC model's set is usually a host cache miss; start it now
   // Lower levels are looked up as reads: the written line is dirty in L1D only.
   if (l2_.lookup(pa, false, src)) {
     fill_l1(pa, write);

@@ -51,6 +51,13 @@ class MemoryHierarchy {
     return access_below_l1(pa, write, src);
   }
 
+  // A hint to the host, no simulated effect: bring the L2 and LLC model sets `pa` maps to into
+  // the host's caches, for an access that is coming.
+  void prefetch(PhysAddr pa) const {
+    l2_.prefetch(pa);
+    llc_->prefetch(pa);
+  }
+
   // Functional path: the level an access to `pa` would hit now. No side effects.
   Level probe(PhysAddr pa) const;
 

@@ -30,6 +30,7 @@ class CachedPteMemory final : public PteMemory {
 
   uint64_t read_pte(PhysAddr pa, Cycles& latency, Level& served_by) override {
     check(pa);
+    caches_.prefetch(pa);  // the model's sets load while the host fetches the table line
     const uint64_t v = mem_.read64(pa);
     const AccessResult a = caches_.access(pa, false, Source::kPageWalk);
     latency += a.latency;

@@ -48,10 +48,16 @@ class LruPolicy final : public ReplacementPolicy {
       : ReplacementPolicy(ReplacementKind::kLru), ways_(ways), stamp_(size_t{sets} * ways, 0) {}
   void touch(uint32_t set, uint32_t way) { stamp_[size_t{set} * ways_ + way] = ++clock_; }
   uint32_t victim(uint32_t set) const {
+    // The first oldest way; the minimum is kept in a register so the loop has no
+    // data-dependent branch (compiled to conditional moves).
     const uint64_t* s = &stamp_[size_t{set} * ways_];
     uint32_t best = 0;
-    for (uint32_t w = 1; w < ways_; ++w)
-      if (s[w] < s[best]) best = w;
+    uint64_t oldest = s[0];
+    for (uint32_t w = 1; w < ways_; ++w) {
+      const bool older = s[w] < oldest;
+      oldest = older ? s[w] : oldest;
+      best = older ? w : best;
+    }
     return best;
   }
 
