@@ -37,35 +37,36 @@ void Executor::trace_translation(Cycles issue, const TranslateResult& r) {
   if (r.ok()) trace(CoreState::kRunning, issue + r.latency, false);
 }
 
-bool Executor::translate(Process& p, VirtAddr va, AccessType type) {
+bool Executor::finish_translation(Process& p, VirtAddr va, AccessType type, Cycles issue, const TranslateResult& r) {
+  if (r.ok()) {
+    complete(issue, r.latency, frame_address(r.pfn) + va.page_offset(), type);
+    if (tracing_) trace_translation(issue, r);
+    return true;
+  }
+  drain((issue + r.latency).value);  // precise: every older access completes first
+  if (tracing_) {
+    trace_translation(issue, r);
+    trace(CoreState::kInKernel, clock_.now(), true);
+  }
+  ++faults_;
+  FaultResult f = env_.raise_fault(p, r.fault);
+  others_known_ = false;
+  advance(f.cycles);
+  if (tracing_) trace(CoreState::kRunning, clock_.now(), false);
+  return f.resolved;
+}
+
+bool Executor::translate_slow(Process& p, VirtAddr va, AccessType type, int attempt) {
   // A handled fault makes the retry succeed; a second fault on the same access would mean the
   // kernel model fixed the wrong thing, so it is bounded rather than looping forever.
-  for (int attempt = 0; attempt < 4; ++attempt) {
+  for (; attempt < 4; ++attempt) {
     if (window_ > 1) wait_for_slot();
     const Cycles issue = clock_.now();
-    // TlbHierarchy is final: through tlbs_ the call is direct and its L1-hit path inline.
+    // TlbHierarchy is final: through tlbs_ the call is direct.
     TranslateResult r = tlbs_ ? tlbs_->translate(p.mm->root, va, type, issue) : mmu_.translate(p.mm->root, va, type, issue);
-    if (r.ok()) {
-      Cycles done = issue + r.latency;
-      const PhysAddr pa = frame_address(r.pfn) + va.page_offset();
-      const bool write = type == AccessType::kWrite;
-      if (caches_) done += caches_->access(pa, write, Source::kData).latency;
-      else if (data_) done += data_->data_access(pa, write);
-      retire(done.value);
-      if (tracing_) trace_translation(issue, r);
-      return true;
-    }
-    drain((issue + r.latency).value);  // precise: every older access completes first
-    if (tracing_) {
-      trace_translation(issue, r);
-      trace(CoreState::kInKernel, clock_.now(), true);
-    }
-    ++faults_;
-    FaultResult f = env_.raise_fault(p, r.fault);
-    others_known_ = false;
-    advance(f.cycles);
-    if (tracing_) trace(CoreState::kRunning, clock_.now(), false);
-    if (!f.resolved) return false;
+    const bool faulted = !r.ok();
+    if (!finish_translation(p, va, type, issue, r)) return false;
+    if (!faulted) return true;
   }
   throw std::logic_error("access at " + std::to_string(va.value) + " faults again after its fault was handled");
 }

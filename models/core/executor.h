@@ -76,7 +76,37 @@ class Executor {
  private:
   // One access of `size` bytes; false if the process died on it.
   bool access(Process& p, VirtAddr va, uint32_t size, AccessType type);
-  bool translate(Process& p, VirtAddr va, AccessType type);
+  bool translate(Process& p, VirtAddr va, AccessType type) {
+    // The common case inline: a direct TLB hierarchy, an L1 hit, the data access.
+    if (tlbs_) {
+      if (window_ > 1) wait_for_slot();
+      const Cycles issue = clock_.now();
+      const TlbEntry* e;
+      Pfn pfn;
+      uint32_t latency;
+      if (tlbs_->translate_l1(va, type, issue, e, pfn, latency)) {  // an L1 hit: nothing to trace
+        complete(issue, Cycles{latency}, frame_address(pfn) + va.page_offset(), type);
+        return true;
+      }
+      const TranslateResult r = tlbs_->translate_after_l1(p.mm->root, va, type, issue, e);
+      if (!finish_translation(p, va, type, issue, r)) return false;
+      return r.ok() || translate_slow(p, va, type, 1);  // a handled fault: the access runs again
+    }
+    return translate_slow(p, va, type, 0);
+  }
+  // The translation of `va` issued at `issue` gave `r`: completes the access, or takes the
+  // fault (false if the process did not survive it).
+  bool finish_translation(Process& p, VirtAddr va, AccessType type, Cycles issue, const TranslateResult& r);
+  // Attempts `attempt` .. 3 of an access, each a whole translation.
+  bool translate_slow(Process& p, VirtAddr va, AccessType type, int attempt);
+  // A translated access: its data access, then it retires.
+  void complete(Cycles issue, Cycles translation, PhysAddr pa, AccessType type) {
+    Cycles done = issue + translation;
+    const bool write = type == AccessType::kWrite;
+    if (caches_) done += caches_->access(pa, write, Source::kData).latency;
+    else if (data_) done += data_->data_access(pa, write);
+    retire(done.value);
+  }
   void advance(Cycles c) {
     clock_.offset += c.value;
     busy_ += c.value;

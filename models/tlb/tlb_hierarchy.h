@@ -33,17 +33,33 @@ class TlbHierarchy final : public Translator, public TlbControl {
   TlbHierarchy* direct() override { return this; }
 
   TranslateResult translate(Pfn root, VirtAddr va, AccessType type, Cycles now) override {
-    const bool fetch = type == AccessType::kFetch;
-    TlbLevel& l1 = fetch ? l1i_ : l1d_;
-    const TlbEntry* e = l1.lookup(va, pcid_);
-    if (e && permits(*e, type) && !misses_.in_flight(now.value)) {  // the common case: an L1 hit
-      ++quick_hits_[fetch];
-      TranslateResult r;
-      r.latency = Cycles{l1.latency()};
-      r.pfn = e->frame_of(va);
+    const TlbEntry* e;
+    TranslateResult r;
+    uint32_t latency;
+    if (translate_l1(va, type, now, e, r.pfn, latency)) {
+      r.latency = Cycles{latency};
       return r;
     }
-    return translate_slow(root, va, type, now, l1, e);
+    return translate_after_l1(root, va, type, now, e);
+  }
+  // translate() in two steps, for a caller that inlines the first (the executor). The L1
+  // lookup: true for the common case, an L1 hit that serves the access with no miss in
+  // flight (`pfn`, and the L1's `latency`); otherwise `e` is what the L1 held and
+  // translate_after_l1() must finish the translation.
+  bool translate_l1(VirtAddr va, AccessType type, Cycles now, const TlbEntry*& e, Pfn& pfn, uint32_t& latency) {
+    const bool fetch = type == AccessType::kFetch;
+    TlbLevel& l1 = fetch ? l1i_ : l1d_;
+    e = l1.lookup(va, pcid_);
+    if (e && permits(*e, type) && !misses_.in_flight(now.value)) {
+      ++quick_hits_[fetch];
+      pfn = e->frame_of(va);
+      latency = l1.latency();
+      return true;
+    }
+    return false;
+  }
+  TranslateResult translate_after_l1(Pfn root, VirtAddr va, AccessType type, Cycles now, const TlbEntry* e) {
+    return translate_slow(root, va, type, now, type == AccessType::kFetch ? l1i_ : l1d_, e);
   }
 
   void invalidate_page(uint16_t pcid, VirtAddr va) override;
