@@ -146,19 +146,15 @@ int bench(const Args& args) {
       "workload", po::value<std::vector<std::string>>()->composing(),
       "run only this workload (repeatable): hit, walk, drill-write, redis-bgsave, trace-read")(
       "repeat", po::value<uint64_t>()->default_value(3), "runs per workload; the median is reported")(
-      "output,o", po::value<std::string>()->default_value("cowsim-bench.json"), "JSON result file")(
-      "help,h", "describe this command");
+      "output,o", po::value<std::string>()->default_value("cowsim-bench.json"), "JSON result file");
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(opts).run(), vm);
-  if (vm.count("help")) {
-    std::cout << "usage: cowsim bench [--size tiny|full] [--workload NAME]... [--repeat N] [-o result.json]\n\n"
-                 "Runs the standard workloads, each in child processes, and reports simulated accesses\n"
-                 "per host second, host seconds (median), peak RSS, and the ratio to a bare C++ loop that\n"
-                 "does the same translation work. docs/performance.md describes them.\n\n"
-              << opts;
+  if (parse(args,
+            "cowsim bench [--size tiny|full] [--workload NAME]... [--repeat N] [-o result.json]\n\n"
+            "Runs the standard workloads, each in child processes, and reports simulated accesses\n"
+            "per host second, host seconds (median), peak RSS, and the ratio to a bare C++ loop that\n"
+            "does the same translation work. docs/performance.md describes them.",
+            opts, vm))
     return 0;
-  }
-  po::notify(vm);
   const bench::Size size = bench::parse_size(vm["size"].as<std::string>());
   const uint64_t repeat = vm["repeat"].as<uint64_t>();
   if (repeat < 1 || repeat > 100) throw InputError("--repeat must be 1..100, got " + std::to_string(repeat));
