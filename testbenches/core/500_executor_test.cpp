@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "models/core/executor.h"
+#include "testbenches/common/vector_stream.h"
 #include "traces/trace_io.h"
 
 namespace cowsim {
@@ -17,22 +18,6 @@ using trace::Op;
 using trace::Record;
 
 constexpr uint64_t kBase = 0x7f0000000000;
-
-class VectorStream : public trace::RecordStream {
- public:
-  explicit VectorStream(std::vector<Record> r) : records_(std::move(r)) {}
-  bool next(Record& r) override {
-    if (i_ == records_.size()) return false;
-    r = records_[i_++];
-    return true;
-  }
-  std::string where() const override { return "test:" + std::to_string(i_); }
-  size_t consumed() const { return i_; }
-
- private:
-  std::vector<Record> records_;
-  size_t i_ = 0;
-};
 
 // An MMU whose pages are not present until the fake kernel maps them.
 class FakeMmu : public Translator {
@@ -129,7 +114,7 @@ class ExecutorTest : public ::testing::Test {
     CoreParams p;
     p.ipc = ipc;
     exec_ = std::make_unique<Executor>(p, 0, clock_, mmu_, env_);
-    auto s = std::make_unique<VectorStream>(std::move(records));
+    auto s = std::make_unique<test::VectorStream>(std::move(records));
     stream_ = s.get();
     ctx_.stream = std::move(s);
     ctx_.pending = false;
@@ -142,7 +127,7 @@ class ExecutorTest : public ::testing::Test {
   FakeEnv env_;
   Process proc_;
   TaskContext ctx_;
-  VectorStream* stream_ = nullptr;
+  test::VectorStream* stream_ = nullptr;
   std::unique_ptr<Executor> exec_;
 };
 

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "models/core/executor.h"
+#include "testbenches/common/vector_stream.h"
 #include "traces/trace_io.h"
 
 namespace cowsim {
@@ -18,21 +19,6 @@ using trace::Record;
 
 constexpr uint64_t kBase = 0x7f0000000000;
 constexpr uint64_t kFaultCycles = 100, kSyscallCycles = 1000;
-
-class Records : public trace::RecordStream {
- public:
-  explicit Records(std::vector<Record> r) : records_(std::move(r)) {}
-  bool next(Record& r) override {
-    if (i_ == records_.size()) return false;
-    r = records_[i_++];
-    return true;
-  }
-  std::string where() const override { return "test"; }
-
- private:
-  std::vector<Record> records_;
-  size_t i_ = 0;
-};
 
 // Translation latency 10 unless set per page; pages in `unmapped` fault until the kernel maps them.
 class SlowMmu : public Translator {
@@ -111,7 +97,7 @@ class WindowTest : public ::testing::Test {
     p.window = window;
     Executor exec(p, 0, clock_, mmu_, env_);
     TaskContext ctx;
-    ctx.stream = std::make_unique<Records>(std::move(records));
+    ctx.stream = std::make_unique<test::VectorStream>(std::move(records));
     exec.run(proc_, ctx, Cycles{UINT64_MAX / 2});
     return clock_.now().value;
   }

@@ -13,6 +13,7 @@
 #include "models/core/executor.h"
 #include "models/memory/memory_hierarchy.h"
 #include "models/tlb/tlb_hierarchy.h"
+#include "testbenches/common/vector_stream.h"
 #include "traces/trace_io.h"
 
 namespace cowsim {
@@ -23,21 +24,6 @@ using trace::Record;
 
 constexpr uint64_t kBase = 0x7f0000000000;
 constexpr uint64_t kPages = 4096;  // 16 MiB: beyond the STLB's reach
-
-class Records : public trace::RecordStream {
- public:
-  explicit Records(std::vector<Record> r) : records_(std::move(r)) {}
-  bool next(Record& r) override {
-    if (i_ == records_.size()) return false;
-    r = records_[i_++];
-    return true;
-  }
-  std::string where() const override { return "test"; }
-
- private:
-  std::vector<Record> records_;
-  size_t i_ = 0;
-};
 
 // Page tables as a map: a page is mapped (read-only or writable) once the kernel fault
 // handler has seen it; walks cost 30 cycles plus 1 per page-number bit set, so they differ.
@@ -182,7 +168,7 @@ Outcome run(const std::vector<Record>& trace, uint32_t window, bool direct) {
   p.mm = std::make_shared<AddressSpace>();
   p.state = TaskState::kRunning;
   TaskContext ctx;
-  ctx.stream = std::make_unique<Records>(trace);
+  ctx.stream = std::make_unique<test::VectorStream>(trace);
   Outcome o;
   // Slices of 4000 cycles: the run stops whenever others wait, and resumes.
   for (int i = 0; i < 100000; ++i) {
