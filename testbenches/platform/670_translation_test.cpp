@@ -98,9 +98,13 @@ TEST(Waveform, VcdHasEveryCoresSignalsAndDoesNotChangeTheResults) {
 
 TEST(Waveform, FailedRunLeavesNoWaveform) {
   std::string dir = temp_dir();
-  std::string bad = write_temp("cowsim-trace 1\n1 w 0x1000\n1 fork 1\n");  // a process forking itself
+  // The trace is valid, so the waveform is open and written while it runs; the run then fails
+  // at its end (a deadlock: nobody posts `never`), and the waveform must go.
+  std::string bad = write_temp(
+      "cowsim-trace 1\n1 mmap 0x7f0000000000 64K rw private,anon\n1 w 0x7f0000000000 +64K\n1 await never\n");
   CliResult r = cli("run " + bad + " -q --out " + dir + "/out --vcd " + dir + "/run.vcd");
   EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("deadlock"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir + "/run.vcd"));
   EXPECT_FALSE(fs::exists(dir + "/run.vcd.partial.vcd"));
 }
