@@ -52,8 +52,7 @@ class ForkCow final : public Scenario {
            "the parent waits; smaps snapshots after the fork and after the child's writes";
   }
   void declare(ParamRegistry& r) override {
-    r.add("heap", heap_, "bytes", "Private anonymous heap the parent populates before fork (a multiple of 4 KiB)",
-          kPageSize, uint64_t{1} << 46);
+    declare_fork_heap(r, heap_);
     r.add("child_writes", child_writes_, "percent", "Share of the heap's pages the child writes after fork", 0, 100);
     r.add("parent_writes", parent_writes_, "percent",
           "Share of the heap's pages the parent writes after the child exits (reuse faults)", 0, 100);

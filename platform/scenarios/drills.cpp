@@ -25,8 +25,7 @@ class Drill final : public Scenario {
     }
   }
   void declare(ParamRegistry& r) override {
-    r.add("heap", heap_, "bytes", "Private anonymous heap the parent populates before fork (a multiple of 4 KiB)",
-          kPageSize, uint64_t{1} << 46);
+    declare_fork_heap(r, heap_);
   }
   ScenarioReport report(const ScenarioRun& run, trace::NameTable&, const ScenarioContext& ctx) const override {
     ScenarioReport rep;
@@ -38,7 +37,7 @@ class Drill final : public Scenario {
     r["child_bytes_copied"] = stat(s, "processes.2.faults.bytes_copied");
     for (const char* f : {"Rss", "Pss", "Shared_Dirty", "Private_Dirty"})
       r["child_at_exit_kb"][f] = stat(s, std::string("processes.2.smaps_rollup.") + f);
-    r["frames_peak_bytes"] = stat(s, "kernel.memory.frames_peak") * kPage;
+    r["frames_peak_bytes"] = peak_memory_bytes(s);
     rep.lines.push_back(format("%s: %s heap; fork %.1f us; child %llu faults, %llu CoW copies (%s copied); "
                                "peak memory %s",
                                name(), bytes_text(heap_).c_str(), r["fork"]["fork_usec"].get<double>(),
@@ -73,9 +72,7 @@ class Drill final : public Scenario {
  protected:
   void build(Program& p, const ScenarioContext&) const override {
     require_multiple(name(), "heap", heap_, kPage, "4K");
-    p.mmap_anon(1, kHeapBase, heap_);
-    p.write(1, kHeapBase, heap_);
-    p.fork(1, 2);
+    populate_and_fork(p, heap_);
     switch (kind_) {
       case DrillKind::kRead: p.read(2, kHeapBase, heap_); break;
       case DrillKind::kWrite: p.access(2, trace::Op::kWrite, kHeapBase, heap_, kPage, 1); break;

@@ -17,8 +17,7 @@ class FullCopy final : public Scenario {
            "each page is copied once (by whichever side writes it first) and memory doubles";
   }
   void declare(ParamRegistry& r) override {
-    r.add("heap", heap_, "bytes", "Private anonymous heap the parent populates before fork (a multiple of 4 KiB)",
-          kPageSize, uint64_t{1} << 46);
+    declare_fork_heap(r, heap_);
   }
   ScenarioReport report(const ScenarioRun& run, trace::NameTable&, const ScenarioContext& ctx) const override {
     ScenarioReport rep;
@@ -37,7 +36,7 @@ class FullCopy final : public Scenario {
     r["cow_copy_total"] = copies;
     r["cow_reuse_total"] = reuses;
     r["bytes_copied"] = bytes;
-    r["frames_peak_bytes"] = stat(s, "kernel.memory.frames_peak") * kPage;
+    r["frames_peak_bytes"] = peak_memory_bytes(s);
     r["peak_over_heap"] = static_cast<double>(r["frames_peak_bytes"].get<uint64_t>()) / static_cast<double>(heap_);
     rep.lines.push_back(format("full-copy: %s heap; %llu pages copied (%s), %llu reused; peak memory %s = %.3f x heap",
                                bytes_text(heap_).c_str(), (unsigned long long)copies, bytes_text(bytes).c_str(),
@@ -49,9 +48,7 @@ class FullCopy final : public Scenario {
  protected:
   void build(Program& p, const ScenarioContext&) const override {
     require_multiple(name(), "heap", heap_, kPage, "4K");
-    p.mmap_anon(1, kHeapBase, heap_);
-    p.write(1, kHeapBase, heap_);
-    p.fork(1, 2);
+    populate_and_fork(p, heap_);
     p.write(2, kHeapBase, heap_);
     p.exit(2);
     p.write(1, kHeapBase, heap_);

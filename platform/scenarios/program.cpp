@@ -87,4 +87,10 @@ bool ProgramStream::next(Record& r) {
 
 std::string ProgramStream::where() const { return label_ + ": record " + std::to_string(emitted_); }
 
+void populate_and_fork(Program& p, uint64_t heap) {
+  p.mmap_anon(1, kHeapBase, heap);
+  p.write(1, kHeapBase, heap);
+  p.fork(1, 2);
+}
+
 }  // namespace cowsim::scenario

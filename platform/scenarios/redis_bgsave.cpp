@@ -66,7 +66,7 @@ class RedisBgsave final : public Scenario {
     uint64_t fork_cycles = f ? (*f)["cycles"].get<uint64_t>() : 0;
     uint64_t cow = smaps_sum_kb(snapshot_of(run, kCowLabel, kSaver), "Private_Dirty") * 1024;
     uint64_t distinct = distinct_pages_written(names, ctx);
-    uint64_t peak = stat(s, "kernel.memory.frames_peak") * kPage;
+    uint64_t peak = peak_memory_bytes(s);
     uint64_t writes = writes_during_save(ctx);
     std::string child = "processes." + std::to_string(kSaver) + ".";
     double save_s = (static_cast<double>(stat(s, child + "end_cycle")) - static_cast<double>(stat(s, child + "start_cycle"))) /

@@ -25,6 +25,13 @@ uint64_t stat(const nlohmann::json& stats, const std::string& dotted) {
   return j && j->is_number() ? j->get<uint64_t>() : 0;
 }
 
+uint64_t peak_memory_bytes(const nlohmann::json& stats) { return stat(stats, "kernel.memory.frames_peak") * kPage; }
+
+void declare_fork_heap(ParamRegistry& r, uint64_t& heap) {
+  r.add("heap", heap, "bytes", "Private anonymous heap the parent populates before fork (a multiple of 4 KiB)",
+        kPage, uint64_t{1} << 46);
+}
+
 double stat_value(const nlohmann::json& stats, const std::string& dotted) {
   const nlohmann::json* j = find(stats, dotted);
   return j && j->is_number() ? j->get<double>() : 0.0;

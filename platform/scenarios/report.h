@@ -33,6 +33,13 @@ std::string format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 // Requires `bytes` to be a positive multiple of `unit`, naming the scenario and parameter.
 void require_multiple(const char* scenario, const char* param, uint64_t bytes, uint64_t unit, const char* unit_name);
 
+// Peak physical memory of the run, in bytes (kernel.memory.frames_peak frames of 4 KiB).
+uint64_t peak_memory_bytes(const nlohmann::json& stats);
+
+// Declares the `heap` parameter of the scenarios whose parent populates a private anonymous
+// heap and then forks.
+void declare_fork_heap(ParamRegistry& r, uint64_t& heap);
+
 // The fork that created `child`: latency (cycles and µs at the configured clock), entries
 // copied, VMAs copied and skipped. All zero if there was no such fork.
 nlohmann::json fork_results(const nlohmann::json& stats, const ScenarioContext& ctx, uint32_t child);
