@@ -410,13 +410,14 @@ FaultResult Kernel::handle_fault(Process& p, const Fault& f, unsigned core, Cycl
 
   if (!old.present && !(*slot & pte_bits::kProtNone)) {
     if (vma->anonymous() && !vma->shared) {
-      if (!write) {
+      if (!write && params_.zero_page) {
         *slot = frame_address(frames_.zero_page()).value | user_rw;
         c.add(Step::kPteUpdate, cost_.pte_update);
         outcome = FaultOutcome::kZeroPageMap;
       } else {
         auto pfn = new_anon_page(true);
         if (!pfn) return kill(p, "killed: out of memory", c, now);
+        // do_anonymous_page maps a new page writable and dirty whatever the access was.
         *slot = frame_address(*pfn).value | user_rw | writable | pte_bits::kAccessed | pte_bits::kDirty;
         outcome = FaultOutcome::kAnonZeroFill;
       }

@@ -98,13 +98,15 @@ struct ThpParams {
     r.add_enum("cow_policy", cow_policy,
                "Write to a huge page shared after fork: split the PMD and copy 4 KiB (Linux >= 5.8) or copy 2 MiB (before)",
                {"split", "copy"});
-    r.add("use_zero_page", use_zero_page, "Map the huge zero page on a read of an untouched eligible range");
+    r.add("use_zero_page", use_zero_page,
+          "Map the huge zero page on a read of an untouched eligible range (false: the read allocates a huge page)");
   }
 };
 
 struct KernelParams {
   KernelCosts cost;
   ThpParams thp;
+  bool zero_page = true;
   uint64_t timeslice = 12'000'000;
 
   void declare(ParamRegistry& r) {
@@ -116,6 +118,10 @@ struct KernelParams {
       ParamRegistry::Scope s(r, "thp");
       thp.declare(r);
     }
+    r.add("zero_page", zero_page,
+          "Map the shared zero page (and the huge zero page) on a read of untouched private anonymous memory; false "
+          "allocates a zeroed page instead, as Linux does where mm_forbids_zeropage() holds (e.g. a guest booted with "
+          "pvm_no_zero_page=1)");
     r.add("timeslice", timeslice, "cycles",
           "Scheduler time slice: a process runs this long before another runnable one on its core gets a turn",
           1000, uint64_t{1} << 40);

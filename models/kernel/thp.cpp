@@ -55,13 +55,13 @@ std::optional<FaultOutcome> Kernel::huge_fault(Process& p, Vma& v, uint64_t* pmd
   };
 
   if (!(*pmd & pte_bits::kHuge)) {  // an empty PMD in an eligible range: first touch
-    if (!write && params_.thp.use_zero_page) {
+    if (!write && params_.thp.use_zero_page && params_.zero_page) {
       if (!deposit_table(mm, c)) return std::nullopt;
       *pmd = frame_address(frames_.huge_zero_page()).value | huge_pte_bits(v);
       c.add(Step::kPteUpdate, cost_.pte_update);
       return FaultOutcome::kThpZeroPageMap;
     }
-    if (!write) return std::nullopt;  // no huge zero page: the 4 KiB path maps the zero page
+    // No huge zero page: do_huge_pmd_anonymous_page allocates a huge page for a read too.
     auto head = new_folio();
     if (!head) return std::nullopt;
     if (!deposit_table(mm, c)) {

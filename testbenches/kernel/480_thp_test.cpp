@@ -80,6 +80,26 @@ TEST_F(Thp, EligibilityNeedsTheWholeAlignedRangeAndTheAdvice) {
   EXPECT_EQ(fault(r, kBase, A::kWrite).outcome, O::kAnonZeroFill);
 }
 
+// Without the zero page (kernel.zero_page=false) or with thp.use_zero_page=false, a read of an
+// eligible range allocates a huge page (do_huge_pmd_anonymous_page falls through to the
+// allocation), writable and dirty: the later write takes no fault. Seen natively on a host
+// booted with pvm_no_zero_page=1 (validation scenario j-thp-first-touch: AnonHugePages 8192 kB).
+class ThpNoZeroPage : public Thp, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(ThpNoZeroPage, AReadAllocatesAHugePage) {
+  bool forbid_all = GetParam();  // kernel.zero_page=false, or only thp.use_zero_page=false
+  (forbid_all ? params_.zero_page : params_.thp.use_zero_page) = false;
+  kernel_ = std::make_unique<Kernel>(params_, mem_, 4, 1, false);
+  Process& p = huge_region();
+  EXPECT_EQ(fault(p, kBase, A::kRead).outcome, O::kThpZeroFill);
+  EXPECT_TRUE(huge(p, kBase));
+  EXPECT_FALSE(touch(p, kBase + 0x5000, A::kWrite).has_value());
+  EXPECT_EQ(p.minflt(), 1u);
+  EXPECT_EQ(k().rollup(p).anon_huge, k2M);
+}
+
+INSTANTIATE_TEST_SUITE_P(Thp, ThpNoZeroPage, ::testing::Bool());
+
 TEST_F(Thp, AlwaysModeNeedsNoAdvice) {
   params_.thp.enabled = ThpEnabled::kAlways;
   kernel_ = std::make_unique<Kernel>(params_, mem_, 4, 1, false);

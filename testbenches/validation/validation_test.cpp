@@ -7,6 +7,7 @@
 // Skips: a scenario the host cannot run (the player exits 77: THP disabled, no huge page,
 // MAP_FIXED_NOREPLACE missing, ...) is skipped with the player's reason; a scenario named in
 // pending.txt is skipped with "pending: <its line>". Nothing else is ever skipped.
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -226,10 +227,30 @@ std::vector<std::string> diff(const Results& native, const Results& model) {
   return out;
 }
 
+// Whether this host's kernel maps the shared zero page on a read of untouched private anonymous
+// memory: Linux does unless mm_forbids_zeropage() (e.g. a PVM guest booted with
+// pvm_no_zero_page=1, whose reads allocate zeroed pages). Probed: 16 pages read, then the VMA's
+// Rss in /proc/self/smaps is 0 kB with the zero page and 64 kB without it.
+bool host_maps_zero_page() {
+  const size_t len = 16 * 4096;
+  void* m = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED) throw std::runtime_error("mmap failed in the zero-page probe");
+  volatile const char* p = static_cast<const char*>(m);
+  unsigned sum = 0;
+  for (size_t off = 0; off < len; off += 4096) sum += static_cast<unsigned char>(p[off]);
+  auto vmas = parse_smaps(slurp("/proc/self/smaps"));
+  munmap(m, len);
+  uint64_t start = reinterpret_cast<uint64_t>(m);
+  for (const auto& [range, v] : vmas)
+    if (range.first <= start && start < range.second) return sum == 0 && v.kb.at("Rss") == 0;
+  throw std::runtime_error("zero-page probe: its mapping is not in /proc/self/smaps");
+}
+
 // The model runs with the default preset, except that its THP settings follow the host's
 // (/sys/kernel/mm/transparent_hugepage) when they differ from the preset's madvise / huge
-// zero page: the model is validated against the kernel as configured here.
-std::string host_thp_overrides() {
+// zero page, and kernel.zero_page follows the probe above: the model is validated against the
+// kernel as configured here.
+std::string host_overrides() {
   std::string args;
   std::string enabled = slurp("/sys/kernel/mm/transparent_hugepage/enabled");
   auto a = enabled.find('['), b = enabled.find(']');
@@ -239,6 +260,8 @@ std::string host_thp_overrides() {
   }
   std::string zero = slurp("/sys/kernel/mm/transparent_hugepage/use_zero_page");
   if (!zero.empty() && zero[0] == '0') args += " --set kernel.thp.use_zero_page=false";
+  static const bool zero_page = host_maps_zero_page();
+  if (!zero_page) args += " --set kernel.zero_page=false";
   return args;
 }
 
@@ -285,7 +308,7 @@ TEST_P(Validation, MatchesLinux) {
   // Model.
   std::string model_dir = make_temp_dir("model");
   Command c = run_command(std::string("'") + COWSIM_BINARY + "' run '" + trace + "' --out '" + model_dir + "'" +
-                              host_thp_overrides(), model_dir);
+                              host_overrides(), model_dir);
   ASSERT_EQ(c.code, 0) << "cowsim run failed on " << trace << ":\n" << c.err;
   Results model;
   auto stats = nlohmann::json::parse(slurp(model_dir + "/stats.json"));
