@@ -44,6 +44,11 @@ void advise_thp(RecordSink& p, const std::string& thp, uint32_t pid, uint64_t ad
   if (thp == "off") p.madvise(pid, addr, len, trace::Advice::kNohugepage);
 }
 
+void declare_fork_heap(ParamRegistry& r, uint64_t& heap, std::string& thp) {
+  declare_fork_heap(r, heap);
+  declare_thp(r, thp);
+}
+
 double stat_value(const nlohmann::json& stats, const std::string& dotted) {
   const nlohmann::json* j = find(stats, dotted);
   return j && j->is_number() ? j->get<double>() : 0.0;

@@ -40,6 +40,8 @@ uint64_t peak_memory_bytes(const nlohmann::json& stats);
 // Declares the `heap` parameter of the scenarios whose parent populates a private anonymous
 // heap and then forks.
 void declare_fork_heap(ParamRegistry& r, uint64_t& heap);
+// The same with the heap's THP switch (declare_thp).
+void declare_fork_heap(ParamRegistry& r, uint64_t& heap, std::string& thp);
 
 // The scenarios' one THP switch, `thp=auto|on|off`, and what it does to a heap after its mmap:
 // auto gives no advice (huge pages only if kernel.thp.enabled=always), on is MADV_HUGEPAGE
