@@ -71,6 +71,13 @@ TEST(CliConsistency, EarlierResultsAreReplacedWithANoteOnStderr) {
   CliResult quiet = cli("run -q --scenario touch --param size=8K -o " + dir);
   EXPECT_EQ(quiet.code, 0);
   EXPECT_EQ(quiet.err, "");
+  // A folder holding only the staging folder a failed run left behind is cowsim's too.
+  std::string staged = temp_dir();
+  fs::create_directories(staged + "/.cowsim-staging/smaps");
+  CliResult st = cli("run --scenario touch --param size=8K -o " + staged);
+  EXPECT_EQ(st.code, 0) << st.err;
+  EXPECT_FALSE(fs::exists(staged + "/.cowsim-staging"));
+  EXPECT_TRUE(fs::exists(staged + "/stats.json"));
   // An empty folder is fine and not "replaced".
   std::string empty = temp_dir();
   CliResult e = cli("run --scenario touch --param size=8K -o " + empty);
