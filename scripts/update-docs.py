@@ -16,14 +16,15 @@ Quoted output is a fenced block between two markers; the first names the command
 
 The command runs in an empty temporary folder (a `run` without -o/--out gets one there), its
 stdout and stderr are pasted with host times removed, optionally only the lines matching the
-`keep` regular expression. `<!-- output: text-errors -->` pastes the error of each example in
-TEXT_ERRORS, as `cowsim trace stat` prints it. tutorial.md has its own generator
+`keep` regular expression. `<!-- output: text-errors -->` and `binary-errors` paste the error of each
+example in TEXT_ERRORS and BINARY_ERRORS, as `cowsim trace stat` prints it. tutorial.md has its own generator
 (scripts/make-tutorial.py)."""
 import difflib
 import json
 import pathlib
 import re
 import shlex
+import struct
 import subprocess
 import sys
 import tempfile
@@ -51,6 +52,35 @@ TEXT_ERRORS = [
 ]
 
 
+# Binary-trace errors quoted in docs/trace-format.md, built byte by byte from its layout tables.
+def _header(version=1, flags=0, magic=b"\x89CWB\r\n\x1a\n"):
+    return magic + struct.pack("<II", version, flags)
+
+
+def _slot(op, a=0, b=0, pid=0, x=0):
+    return struct.pack("<BBHIQ", op, a, b, pid, x)
+
+
+def _slot2(y=0, z=0):
+    return struct.pack("<QQ", y, z)
+
+
+_END = _slot(0x02)
+_EXIT = _slot(0x43, pid=1)
+BINARY_ERRORS = [
+    _header(magic=b"\x89CWB\r\n\n\n") + _END,                                # LF->CRLF damage
+    _header(version=2) + _END,
+    _header(flags=0x10) + _END,
+    _header() + _slot(0x11, pid=1, x=0x7f0000000000),                        # munmap cut after slot 1
+    _header() + _EXIT,                                                        # no end record
+    _header() + _slot(0x03, pid=1) + _END,
+    _header() + _slot(0x60, pid=1, x=0) + _EXIT + _END,                       # post of an undefined name
+    _header() + _slot(0x01, b=65535, pid=0) + _END,
+    _header() + _slot(0x11, a=1, pid=1, x=0x7f0000000000) + _slot2(4096, 0) + _END,
+    _header() + _slot(0x43, pid=0) + _END,
+]
+
+
 def run(cowsim, args, cwd):
     return subprocess.run([cowsim] + args, cwd=cwd, capture_output=True, text=True, errors="replace")
 
@@ -65,6 +95,15 @@ def command_output(cowsim, spec):
                 p = run(cowsim, ["trace", "stat", "t.cwt"], tmp)
                 if p.returncode != 2:
                     sys.exit(f"update-docs: TEXT_ERRORS[{i}] did not fail with exit code 2: {p.stderr}")
+                lines.append(p.stderr.strip().removeprefix("cowsim trace: "))
+            return "\n".join(lines) + "\n"
+        if spec == "binary-errors":
+            lines = []
+            for i, data in enumerate(BINARY_ERRORS):
+                pathlib.Path(tmp, "t.cwb").write_bytes(data)
+                p = run(cowsim, ["trace", "stat", "t.cwb"], tmp)
+                if p.returncode != 2:
+                    sys.exit(f"update-docs: BINARY_ERRORS[{i}] did not fail with exit code 2: {p.stderr}")
                 lines.append(p.stderr.strip().removeprefix("cowsim trace: "))
             return "\n".join(lines) + "\n"
         args = shlex.split(spec)
