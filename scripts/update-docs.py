@@ -3,8 +3,9 @@
 tables, and every block of quoted cowsim output.
 
     update-docs.py COWSIM            rewrite docs/ (make docs)
-    update-docs.py --check COWSIM    exit 1 with a diff if any generated part is out of date
-                                     (the ctest Docs.GeneratedDocsAreCurrent)
+    update-docs.py --check COWSIM    exit 1 with a diff if any generated part is out of date, or
+                                     if docs cite files outside the repository or paths that do
+                                     not exist (the ctest Docs.GeneratedDocsAreCurrent)
 
 Quoted output is a fenced block between two markers; the first names the command:
 
@@ -161,6 +162,31 @@ def generate(cowsim):
     return docs
 
 
+OUTSIDE = re.compile(r"shared/reference|/work/|numbers\.md|linux-mm\.md")
+
+
+def dangling_references(cowsim):
+    """Citations of files outside the repository, and repository paths or links that do not
+    exist, in docs/, README.md and what `cowsim presets` and `cowsim params` print."""
+    problems = []
+    texts = {str(p.relative_to(ROOT)): p.read_text() for p in sorted(DOCS.glob("*.md")) + [ROOT / "README.md"]}
+    for args in (["presets"], ["params"], ["scenarios"]):
+        texts["cowsim " + args[0]] = subprocess.run([cowsim] + args, check=True, capture_output=True, text=True).stdout
+    for name, text in texts.items():
+        base = ROOT / name if name.endswith(".md") else ROOT
+        prose = re.sub(r"`[^`\n]*`", "``", text)  # code spans quote syntax, not links
+        for m in OUTSIDE.finditer(text):
+            problems.append(f"{name}: cites '{m.group(0)}', which is not in the repository (docs/sources.md is)")
+        for m in re.finditer(r"\]\(([^)#\s]+)(#[^)]*)?\)", prose):
+            if not re.match(r"[a-z]+:", m.group(1)) and not (base.parent / m.group(1)).exists():
+                problems.append(f"{name}: link to '{m.group(1)}', which does not exist")
+        for m in re.finditer(r"(?<![\w/.-])((?:docs|scripts|platform|models|traces|testbenches|bench)/[\w./-]+"
+                             r"\.(?:md|py|h|cpp|json|cwt|cwb|sh))", text):
+            if not (ROOT / m.group(1)).exists():
+                problems.append(f"{name}: names '{m.group(1)}', which does not exist")
+    return problems
+
+
 def main(argv):
     check = "--check" in argv
     args = [a for a in argv if a != "--check"]
@@ -179,8 +205,10 @@ def main(argv):
             path.write_text(text)
     if stale:
         print(f"\n{stale} doc(s) out of date: regenerate with `make docs` (scripts/update-docs.py)")
-        return 1
-    return 0
+    problems = dangling_references(str(pathlib.Path(args[0]).resolve())) if check else []
+    for p in problems:
+        print(p)
+    return 1 if stale or problems else 0
 
 
 if __name__ == "__main__":
