@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps configure build run test bench clean docs tutorial
+.PHONY: all deps configure build run test bench clean docs tutorial fuzz
 
 all: build
 
@@ -41,3 +41,9 @@ docs: build
 tutorial: configure
 	@cmake --build $(BUILD) -j $(JOBS) --target cowsim
 	@python3 scripts/make-tutorial.py $(BUILD)/platform/cowsim
+
+# Fuzzes every input reader (fuzz/, docs/reliability.md) with libFuzzer, ASan and UBSan for
+# FUZZ_SECONDS each, in its own build folder.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@bash scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
