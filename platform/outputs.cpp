@@ -34,8 +34,9 @@ void write_outputs(const std::string& dir, const RunResult& r) {
   std::error_code ec;
   fs::create_directories(out, ec);
   if (ec) throw InputError(dir + ": cannot create output folder: " + ec.message());
-  fs::path stage = out / ".cowsim-staging";
-  fs::remove_all(stage);
+  fs::path stage = out / ".cowsim-staging", old = out / ".cowsim-old";
+  fs::remove_all(stage, ec);  // what a killed run left behind
+  fs::remove_all(old, ec);
   try {
     write_file(stage / "stats.json", r.stats.dump(2) + "\n");
     write_file(stage / "stats.txt", r.stats_text);
@@ -43,12 +44,19 @@ void write_outputs(const std::string& dir, const RunResult& r) {
     fs::create_directories(stage / "smaps");
     for (const auto& snap : r.snapshots)
       write_file(stage / "smaps" / safe_name(snap.label) / (std::to_string(snap.pid) + ".smaps"), snap.text);
-    // Results of an earlier run in the same folder are replaced, never mixed with these.
-    for (const char* name : {"stats.json", "stats.txt", "config.json", "smaps"}) {
-      fs::remove_all(out / name);
+    // stats.json marks a complete set of results: it goes first and comes back last, so a
+    // run killed at any moment leaves either the earlier run's complete results or a folder
+    // without stats.json, never a mix that looks complete. Every rename is atomic; the
+    // earlier run's files are moved aside (not deleted file by file) and removed at the end.
+    fs::create_directories(old);
+    if (fs::exists(out / "stats.json")) fs::rename(out / "stats.json", old / "stats.json");
+    for (const char* name : {"stats.txt", "config.json", "smaps"}) {
+      if (fs::exists(out / name)) fs::rename(out / name, old / name);
       fs::rename(stage / name, out / name);
     }
+    fs::rename(stage / "stats.json", out / "stats.json");
     fs::remove_all(stage);
+    fs::remove_all(old);
   } catch (const fs::filesystem_error& e) {
     fs::remove_all(stage, ec);
     throw InputError(dir + ": cannot write results: " + e.what());
