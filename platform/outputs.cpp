@@ -1,5 +1,9 @@
 #include "platform/outputs.h"
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -10,6 +14,18 @@ namespace cowsim {
 namespace fs = std::filesystem;
 
 namespace {
+
+// The crash-safety test (testbenches/platform/690) kills the process at step N of the
+// replacement below, for every N, by setting COWSIM_CRASH_AT_STEP=N: the steps are
+// microseconds apart, too close for a kill from outside to hit each one.
+void step() {
+  static const long crash_at = [] {
+    const char* v = std::getenv("COWSIM_CRASH_AT_STEP");
+    return v ? std::atol(v) : 0L;
+  }();
+  static long n = 0;
+  if (crash_at && ++n == crash_at) ::kill(::getpid(), SIGKILL);
+}
 
 void write_file(const fs::path& path, const std::string& text) {
   fs::create_directories(path.parent_path());
@@ -48,14 +64,21 @@ void write_outputs(const std::string& dir, const RunResult& r) {
     // run killed at any moment leaves either the earlier run's complete results or a folder
     // without stats.json, never a mix that looks complete. Every rename is atomic; the
     // earlier run's files are moved aside (not deleted file by file) and removed at the end.
+    step();
     fs::create_directories(old);
+    step();
     if (fs::exists(out / "stats.json")) fs::rename(out / "stats.json", old / "stats.json");
     for (const char* name : {"stats.txt", "config.json", "smaps"}) {
+      step();
       if (fs::exists(out / name)) fs::rename(out / name, old / name);
+      step();
       fs::rename(stage / name, out / name);
     }
+    step();
     fs::rename(stage / "stats.json", out / "stats.json");
+    step();
     fs::remove_all(stage);
+    step();
     fs::remove_all(old);
   } catch (const fs::filesystem_error& e) {
     fs::remove_all(stage, ec);
