@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps configure build run test bench clean docs tutorial fuzz
+.PHONY: all deps configure build run test bench clean docs tutorial fuzz sanitize
 
 all: build
 
@@ -47,3 +47,7 @@ tutorial: configure
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	@bash scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
+# The sanitizer suite (ASan, UBSan) and a short run of every fuzzer: what CI runs after `make test`.
+sanitize: deps
+	@bash scripts/sanitize.sh build-sanitize $(or $(FUZZ_CI_SECONDS),25)
