@@ -89,7 +89,7 @@ struct TinyMachine::CoreParts final : ExecEnv {
 };
 
 TinyMachine::TinyMachine(const SimConfig& cfg, trace::NameTable& names)
-    : cfg_(cfg), names_(names), mem_(cfg.memory),
+    : cfg_(cfg), mem_(cfg.memory),
       kernel_(std::make_unique<Kernel>(kernel_params(cfg), mem_, cfg.walker.levels, cfg.cores, false, cfg.tlb.pcid)) {
   for (unsigned i = 0; i < cfg.cores; ++i) cores_.push_back(std::make_unique<CoreParts>(cfg, i, mem_, *kernel_, names));
 }

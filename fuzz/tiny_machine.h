@@ -33,7 +33,6 @@ class TinyMachine {
  private:
   struct CoreParts;
   SimConfig cfg_;
-  trace::NameTable& names_;
   PhysicalMemory mem_;
   std::unique_ptr<Kernel> kernel_;
   std::vector<std::unique_ptr<CoreParts>> cores_;

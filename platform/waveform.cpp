@@ -14,7 +14,7 @@ Waveform::Waveform(const std::string& path, System& system) : path_(path), parti
   FILE* probe = std::fopen(partial_.c_str(), "w");  // fail before simulating if it cannot be written
   if (!probe) throw InputError(path + ": cannot write the waveform file");
   std::fclose(probe);
-  for (const auto& core : system.cores()) core->trace();
+  for (const auto& core : system.cores()) core->record_waveform();
 }
 
 Waveform::~Waveform() {

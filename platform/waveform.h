@@ -1,6 +1,6 @@
 // `cowsim run --vcd FILE`: a VCD waveform of every core's state, pid, fault and shootdown
 // signals, viewable in GTKWave. The cores record their signal changes with the cycle each
-// happens at (Core::trace) without waiting in SystemC time, so a run with a waveform
+// happens at (Core::record_waveform) without waiting in SystemC time, so a run with a waveform
 // simulates exactly like one without; the file is written from those records when the run
 // has succeeded, under a temporary name renamed at the end, so a failed run leaves none.
 #pragma once

@@ -47,7 +47,7 @@ class Core : public sc_core::sc_module, private ExecEnv {
   // Records this core's signals for a waveform: state (CoreState), pid, fault, shootdown,
   // each change with the cycle it happens at. Recording never waits in SystemC time, so a
   // traced run simulates exactly like one without (platform/waveform.h writes the file).
-  void trace() { tracing_ = true; }
+  void record_waveform() { tracing_ = true; }
   const std::vector<WaveEvent>& wave() const { return wave_; }
   uint64_t accesses() const { return exec_ ? exec_->accesses() : 0; }
   uint64_t records() const { return exec_ ? exec_->records() : 0; }
