@@ -43,10 +43,10 @@ tutorial: configure
 	@python3 scripts/make-tutorial.py $(BUILD)/platform/cowsim
 
 # Fuzzes every input reader (fuzz/, docs/reliability.md) with libFuzzer, ASan and UBSan for
-# FUZZ_SECONDS each, in its own build folder.
+# FUZZ_SECONDS each, in the sanitizer build folder (build-sanitize).
 FUZZ_SECONDS ?= 60
 fuzz: deps
-	@bash scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
+	@bash scripts/fuzz.sh build-sanitize $(FUZZ_SECONDS)
 
 # The sanitizer suite (ASan, UBSan) and a short run of every fuzzer: what CI runs after `make test`.
 sanitize: deps

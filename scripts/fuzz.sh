@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # `make fuzz`: builds the harnesses of fuzz/ with clang-14, libFuzzer, ASan and UBSan in their
-# own build folder, then runs each for FUZZ_SECONDS (docs/reliability.md).
+# own build folder (shared with `make sanitize`, configured the same way), then runs each for
+# FUZZ_SECONDS (docs/reliability.md).
 #   scripts/fuzz.sh [BUILD_DIR] [SECONDS] [HARNESS...]
 # The growing corpus is kept in BUILD_DIR/corpus/NAME (seeded from fuzz/seeds/NAME); crashes
 # land in BUILD_DIR/crashes/NAME/. Exit 1 if any harness found a crash.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=${1:-build-fuzz}
+build=${1:-build-sanitize}
 seconds=${2:-60}
 shift $(( $# > 2 ? 2 : $# ))
 harnesses=("$@")
@@ -14,7 +15,7 @@ harnesses=("$@")
 flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fsanitize=fuzzer-no-link -fno-omit-frame-pointer -g -O1"
 if [ ! -f "$build/CMakeCache.txt" ]; then
   cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 -DCOWSIM_FUZZ=ON \
-    -DBUILD_TESTING=OFF -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
+    -DBUILD_TESTING=ON -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
     $(command -v ccache >/dev/null && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache) >/dev/null
 fi
 targets=()
