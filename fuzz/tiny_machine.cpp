@@ -1,5 +1,6 @@
 #include "fuzz/tiny_machine.h"
 
+#include "platform/invariants.h"
 #include "platform/system.h"
 #include "traces/pid_filter.h"
 
@@ -101,6 +102,7 @@ bool TinyMachine::run(const StreamOpener& open, const TracePlan& plan, uint64_t 
   for (uint64_t turn = 0; turn < max_turns; ++turn) {
     if (!kernel_->any_alive()) {
       kernel_->finish(cores_[0]->clock.now());
+      check_tables_freed(*kernel_, mem_);  // a logic_error: the fuzzer reports it
       return true;
     }
     bool ran = false;

@@ -8,6 +8,7 @@
 #include "models/common/error.h"
 #include "models/walker/walker.h"
 #include "platform/host_memory.h"
+#include "platform/invariants.h"
 #include "platform/scenarios/scenario.h"
 #include "platform/system.h"
 #include "platform/waveform.h"
@@ -129,6 +130,7 @@ RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config,
 
   Cycles end{sc_core::sc_time_stamp().value() / system.cycle().value()};
   system.kernel().finish(end);
+  check_tables_freed(system.kernel(), system.physical_memory());
   double host = std::chrono::duration<double>(std::chrono::steady_clock::now() - host_start).count();
 
   RunResult r;
