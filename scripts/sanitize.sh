@@ -3,7 +3,7 @@
 # and UndefinedBehaviorSanitizer, used twice:
 #  1. the sanitizer suite: the SystemC-free unit tests (every model block, the trace and Lackey
 #     readers) and the whole-run platform tests that are quick (run, CLI, configuration,
-#     limits), each a ctest of the sanitized cowsim; docs/reliability.md says why these;
+#     limits, invariants), each a ctest of the sanitized cowsim; docs/reliability.md says why these;
 #  2. a short run of every fuzzer (FUZZ_SECONDS each, default 25) over its seeds and corpus.
 #   scripts/sanitize.sh [BUILD_DIR] [FUZZ_SECONDS]
 set -euo pipefail
@@ -18,7 +18,7 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
     $(command -v ccache >/dev/null && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache) >/dev/null
 fi
 tests=(common_test memory_test memory_hierarchy_test tlb_test walker_test kernel_test core_test traces_test lackey_test
-       platform_run_test platform_cli_test platform_config_test platform_limits_test)
+       platform_run_test platform_cli_test platform_config_test platform_limits_test platform_invariants_test)
 cmake --build "$build" -j "${JOBS:-$(nproc)}" --target cowsim "${tests[@]}"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:detect_stack_use_after_return=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
