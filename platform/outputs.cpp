@@ -1,5 +1,9 @@
 #include "platform/outputs.h"
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -10,6 +14,18 @@ namespace cowsim {
 namespace fs = std::filesystem;
 
 namespace {
+
+// The crash-safety test (testbenches/platform/690) kills the process at step N of the
+// replacement below, for every N, by setting COWSIM_CRASH_AT_STEP=N: the steps are
+// microseconds apart, too close for a kill from outside to hit each one.
+void step() {
+  static const long crash_at = [] {
+    const char* v = std::getenv("COWSIM_CRASH_AT_STEP");
+    return v ? std::atol(v) : 0L;
+  }();
+  static long n = 0;
+  if (crash_at && ++n == crash_at) ::kill(::getpid(), SIGKILL);
+}
 
 void write_file(const fs::path& path, const std::string& text) {
   fs::create_directories(path.parent_path());
@@ -27,7 +43,11 @@ std::string safe_name(const std::string& label) {
   return s;
 }
 
+// cowsim's own files in a results folder: the staging folder, the earlier run's files moved
+// aside, and the run lock (platform/run_lock.cpp). Any of them marks the folder as cowsim's.
 constexpr const char* kStaging = ".cowsim-staging";
+constexpr const char* kOld = ".cowsim-old";
+constexpr const char* kLock = ".cowsim-lock";
 
 }  // namespace
 
@@ -37,14 +57,15 @@ OutputFolder check_output_folder(const std::string& dir) {
   auto st = fs::status(out, ec);
   if (!fs::exists(st)) return OutputFolder::kNew;
   if (!fs::is_directory(st)) throw InputError(dir + ": exists and is not a folder (--out names the results folder)");
-  bool empty = true, staging_only = true;
+  bool empty = true, ours = false;
   for (const auto& e : fs::directory_iterator(out, ec)) {
     empty = false;
-    if (e.path().filename() != kStaging) staging_only = false;
+    auto name = e.path().filename();
+    if (name == kStaging || name == kOld || name == kLock) ours = true;
   }
   if (ec) throw InputError(dir + ": cannot read the output folder: " + ec.message());
   if (empty) return OutputFolder::kEmpty;
-  if (staging_only || (fs::is_regular_file(out / "stats.json") && fs::is_regular_file(out / "config.json")))
+  if (ours || (fs::is_regular_file(out / "stats.json") && fs::is_regular_file(out / "config.json")))
     return OutputFolder::kEarlierRun;
   throw InputError(dir + ": the output folder is not empty and holds no earlier cowsim results (no stats.json and "
                    "config.json); refusing to write into it: name a new or empty folder with -o/--out");
@@ -55,8 +76,9 @@ void write_outputs(const std::string& dir, const RunResult& r) {
   std::error_code ec;
   fs::create_directories(out, ec);
   if (ec) throw InputError(dir + ": cannot create output folder: " + ec.message());
-  fs::path stage = out / kStaging;
-  fs::remove_all(stage);
+  fs::path stage = out / kStaging, old = out / kOld;
+  fs::remove_all(stage, ec);  // what a killed run left behind
+  fs::remove_all(old, ec);
   try {
     write_file(stage / "stats.json", r.stats.dump(2) + "\n");
     write_file(stage / "stats.txt", r.stats_text);
@@ -64,12 +86,26 @@ void write_outputs(const std::string& dir, const RunResult& r) {
     fs::create_directories(stage / "smaps");
     for (const auto& snap : r.snapshots)
       write_file(stage / "smaps" / safe_name(snap.label) / (std::to_string(snap.pid) + ".smaps"), snap.text);
-    // Results of an earlier run in the same folder are replaced, never mixed with these.
-    for (const char* name : {"stats.json", "stats.txt", "config.json", "smaps"}) {
-      fs::remove_all(out / name);
+    // stats.json marks a complete set of results: it goes first and comes back last, so a
+    // run killed at any moment leaves either the earlier run's complete results or a folder
+    // without stats.json, never a mix that looks complete. Every rename is atomic; the
+    // earlier run's files are moved aside (not deleted file by file) and removed at the end.
+    step();
+    fs::create_directories(old);
+    step();
+    if (fs::exists(out / "stats.json")) fs::rename(out / "stats.json", old / "stats.json");
+    for (const char* name : {"stats.txt", "config.json", "smaps"}) {
+      step();
+      if (fs::exists(out / name)) fs::rename(out / name, old / name);
+      step();
       fs::rename(stage / name, out / name);
     }
+    step();
+    fs::rename(stage / "stats.json", out / "stats.json");
+    step();
     fs::remove_all(stage);
+    step();
+    fs::remove_all(old);
   } catch (const fs::filesystem_error& e) {
     fs::remove_all(stage, ec);
     throw InputError(dir + ": cannot write results: " + e.what());

@@ -6,6 +6,9 @@
 #include <sstream>
 
 #include "models/common/error.h"
+#include "models/walker/walker.h"
+#include "platform/host_memory.h"
+#include "platform/invariants.h"
 #include "platform/scenarios/scenario.h"
 #include "platform/system.h"
 #include "platform/waveform.h"
@@ -95,8 +98,21 @@ std::string deadlock_report(const Kernel& k, const trace::NameTable& names) {
 RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config, const TraceSource& src,
                    trace::NameTable& names, bool strict, const std::string& vcd_path) {
   auto host_start = std::chrono::steady_clock::now();
-  TracePlan plan = plan_trace(src.open, cfg.cores);
+  PlanLimits limits;
+  limits.user_limit = user_address_limit(cfg.walker.levels);
+  limits.frames = cfg.memory.size >> kPageShift;
+  limits.max_accesses = cfg.limits.max_accesses;
+  limits.max_processes = cfg.max_processes;
+  TracePlan plan = plan_trace(src.open, cfg.cores, limits);
   if (plan.roots.empty()) throw InputError(src.label + ": the trace has no records");
+  const uint64_t host_budget = cfg.limits.max_host_memory ? cfg.limits.max_host_memory : available_host_memory();
+  const uint64_t host_need = estimate_host_memory(cfg, plan);
+  if (host_need > host_budget)
+    throw InputError(src.label + ": the run would need about " + std::to_string(host_need >> 20) +
+                     " MiB of host memory (" + std::to_string(plan.touched_pages) + " pages touched), more than " +
+                     (cfg.limits.max_host_memory ? "--max-host-memory " : "the host has available: ") +
+                     std::to_string(host_budget >> 20) + " MiB; refused before simulating");
+  HostMemoryWatch host_watch(host_budget);
 
   sc_core::sc_set_time_resolution(1, sc_core::SC_FS);
   const StreamOpener& open = src.open;
@@ -114,6 +130,7 @@ RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config,
 
   Cycles end{sc_core::sc_time_stamp().value() / system.cycle().value()};
   system.kernel().finish(end);
+  check_tables_freed(system.kernel(), system.physical_memory());
   double host = std::chrono::duration<double>(std::chrono::steady_clock::now() - host_start).count();
 
   RunResult r;

@@ -31,6 +31,7 @@ class System : public sc_core::sc_module {
 
   sc_core::sc_time cycle() const { return cycle_; }
   Kernel& kernel() { return kernel_; }
+  const PhysicalMemory& physical_memory() const { return phys_; }
   const KernelModule& kernel_module() const { return kernel_module_; }
   const std::vector<std::unique_ptr<Core>>& cores() const { return cores_; }
   void report(StatSink& s) const;  // cores.* and kernel.*

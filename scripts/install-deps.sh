@@ -6,6 +6,7 @@ packages=(
   build-essential cmake pkg-config
   libsystemc-dev libboost-dev libboost-program-options-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang-14 libclang-rt-14-dev  # make fuzz: libFuzzer and the sanitizers (docs/reliability.md)
   valgrind  # cowsim capture, and the live Lackey import test (docs/real-traces.md)
 )
 missing=()

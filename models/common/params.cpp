@@ -26,7 +26,10 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
 }
 
 [[noreturn]] void bad_value(const std::string& path, const json& j, const std::string& expected) {
-  throw InputError("parameter '" + path + "': invalid value " + j.dump() + " (expected " + expected + ")");
+  // A value from the command line may be any bytes: invalid UTF-8 is shown replaced, not a
+  // json::type_error (found by fuzz/scenario_fuzzer; fuzz/regressions/scenario/).
+  throw InputError("parameter '" + path + "': invalid value " + j.dump(-1, ' ', false, json::error_handler_t::replace) +
+                   " (expected " + expected + ")");
 }
 
 template <class T>

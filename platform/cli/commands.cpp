@@ -10,6 +10,7 @@
 
 #include "models/common/error.h"
 #include "platform/outputs.h"
+#include "platform/run_lock.h"
 #include "platform/scenarios/scenario.h"
 #include "platform/sim_config.h"
 #include "platform/simulation.h"
@@ -61,6 +62,16 @@ std::vector<std::string> strings(const po::variables_map& vm, const char* key) {
   return vm.count(key) ? vm[key].as<std::vector<std::string>>() : std::vector<std::string>{};
 }
 
+// A count or size option with K/M/G/T suffixes (powers of 1024), e.g. --max-accesses 10G.
+uint64_t size_option(const po::variables_map& vm, const char* key, uint64_t fallback) {
+  if (!vm.count(key)) return fallback;
+  const std::string& text = vm[key].as<std::string>();
+  uint64_t v;
+  if (!parse_size(text, v) || v == 0)
+    throw InputError(std::string("--") + key + ": '" + text + "' is not a positive number (K/M/G/T suffixes allowed)");
+  return v;
+}
+
 }  // namespace
 
 int run(const Args& args) {
@@ -72,7 +83,9 @@ int run(const Args& args) {
       "folder for stats.json, stats.txt, config.json, smaps/; a non-empty folder must hold an earlier run's results")(
       "strict", "make a failing system call (EINVAL, ENOMEM, ...) a fatal error")(
       "vcd", po::value<std::string>(), "also write a waveform of every core (state, pid, fault, shootdown) to FILE")(
-      "quiet,q", "print nothing on success");
+      "quiet,q", "print nothing on success")(
+      "max-accesses", po::value<std::string>(), "refuse a run of more memory accesses than this (ranges expanded; K/M/G suffixes)")(
+      "max-host-memory", po::value<std::string>(), "refuse or stop a run that needs more host memory (bytes, K/M/G suffixes; default: available memory)");
   add_config_options(o);
   po::positional_options_description pos;
   pos.add("trace", 1);
@@ -86,10 +99,13 @@ int run(const Args& args) {
     throw InputError("--param sets scenario parameters; it needs --scenario");
 
   // Refused before simulating: a long run must not fail at the end over its output folder.
-  std::string out = vm["out"].as<std::string>();
+  const std::string out = vm["out"].as<std::string>();
   OutputFolder folder = check_output_folder(out);
+  RunLock lock(out);  // before anything runs: a second run into the same folder fails now
   nlohmann::json effective;
   SimConfig cfg = load_config(config_sources(vm), &effective);
+  cfg.limits.max_accesses = size_option(vm, "max-accesses", cfg.limits.max_accesses);
+  cfg.limits.max_host_memory = size_option(vm, "max-host-memory", cfg.limits.max_host_memory);
   trace::NameTable names;
   TraceSource src = vm.count("trace")
                         ? trace_file_source(vm["trace"].as<std::string>(), names)
