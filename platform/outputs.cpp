@@ -40,13 +40,15 @@ void write_outputs(const std::string& dir, const RunResult& r) {
     write_file(stage / "stats.json", r.stats.dump(2) + "\n");
     write_file(stage / "stats.txt", r.stats_text);
     write_file(stage / "config.json", r.config.dump(2) + "\n");
+    write_file(stage / "histograms.json", r.histograms.dump() + "\n");
+    if (!r.timeseries_csv.empty()) write_file(stage / "timeseries.csv", r.timeseries_csv);
     fs::create_directories(stage / "smaps");
     for (const auto& snap : r.snapshots)
       write_file(stage / "smaps" / safe_name(snap.label) / (std::to_string(snap.pid) + ".smaps"), snap.text);
     // Results of an earlier run in the same folder are replaced, never mixed with these.
-    for (const char* name : {"stats.json", "stats.txt", "config.json", "smaps"}) {
+    for (const char* name : {"stats.json", "stats.txt", "config.json", "histograms.json", "timeseries.csv", "smaps"}) {
       fs::remove_all(out / name);
-      fs::rename(stage / name, out / name);
+      if (fs::exists(stage / name)) fs::rename(stage / name, out / name);
     }
     fs::remove_all(stage);
   } catch (const fs::filesystem_error& e) {

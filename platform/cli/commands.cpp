@@ -10,9 +10,11 @@
 
 #include "models/common/error.h"
 #include "platform/outputs.h"
+#include "platform/progress.h"
 #include "platform/scenarios/scenario.h"
 #include "platform/sim_config.h"
 #include "platform/simulation.h"
+#include "platform/timeseries.h"
 #include "traces/trace_io.h"
 
 namespace po = boost::program_options;
@@ -71,7 +73,9 @@ int run(const Args& args) {
       "out", po::value<std::string>()->default_value("cowsim-out"), "folder for stats.json, stats.txt, config.json, smaps/")(
       "strict", "make a failing system call (EINVAL, ENOMEM, ...) a fatal error")(
       "vcd", po::value<std::string>(), "also write a waveform of every core (state, pid, fault, shootdown) to FILE")(
-      "quiet,q", "print nothing on success");
+      "sample-interval", po::value<std::string>(),
+      "also write timeseries.csv: memory and counts per DURATION of simulated time (10us, 1ms, or cycles)")(
+      "quiet,q", "print nothing on success (and no progress line)");
   add_config_options(o);
   po::positional_options_description pos;
   pos.add("trace", 1);
@@ -91,8 +95,12 @@ int run(const Args& args) {
                         ? trace_file_source(vm["trace"].as<std::string>(), names)
                         : scenario_source(vm.count("scenario") ? vm["scenario"].as<std::string>() : kDefaultScenario,
                                           strings(vm, "param"), names, cfg);
+  RunOptions ro;
+  if (vm.count("sample-interval"))
+    ro.sample_interval = parse_duration(vm["sample-interval"].as<std::string>(), cfg.core.frequency_mhz, "--sample-interval");
+  ro.progress = progress_wanted(vm.count("quiet") > 0);
   RunResult r = simulate(cfg, effective, src, names, vm.count("strict") > 0,
-                         vm.count("vcd") ? vm["vcd"].as<std::string>() : "");
+                         vm.count("vcd") ? vm["vcd"].as<std::string>() : "", ro);
   std::string out = vm["out"].as<std::string>();
   write_outputs(out, r);
   if (!vm.count("quiet")) std::cout << summarize(r, src.label) << "results in " << out << "/\n";
