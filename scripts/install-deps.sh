@@ -7,6 +7,7 @@ packages=(
   libsystemc-dev libboost-dev libboost-program-options-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   valgrind  # cowsim capture, and the live Lackey import test (docs/real-traces.md)
+  python3-matplotlib chromium  # cowsim report, and its test in headless Chromium (docs/reports.md)
 )
 missing=()
 for p in "${packages[@]}"; do
