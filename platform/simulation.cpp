@@ -94,11 +94,13 @@ std::string deadlock_report(const Kernel& k, const trace::NameTable& names) {
 
 // The simulation in slices of simulated time, sampling or drawing progress in between. The
 // scheduler only pauses between time steps, so the run is the one sc_start() would give.
-void run_in_slices(System& system, TimeSeries* series, const RunOptions& opts, uint64_t total_records,
+void run_in_slices(System& system, TimeSeries* series, const RunOptions& opts, const TracePlan& plan,
                    uint32_t frequency_mhz, std::chrono::steady_clock::time_point host_start) {
   using namespace sc_core;
   const uint64_t cycle_fs = system.cycle().value();
-  ProgressLine progress(opts.progress ? stderr : nullptr, total_records);
+  const bool by_access = plan.accesses > 0;
+  ProgressLine progress(opts.progress ? stderr : nullptr, by_access ? plan.accesses : plan.records,
+                        by_access ? "accesses" : "records");
   // Without sampling, slices grow or shrink so the host checks the clock about 20 times a second.
   uint64_t slice = series ? opts.sample_interval.value : uint64_t{frequency_mhz} * 10;  // 10 us
   uint64_t next = slice;  // the next sample's cycle
@@ -114,7 +116,7 @@ void run_in_slices(System& system, TimeSeries* series, const RunOptions& opts, u
     if (opts.progress) {
       auto t1 = std::chrono::steady_clock::now();
       uint64_t records = 0;
-      for (const auto& c : system.cores()) records += c->records();
+      for (const auto& c : system.cores()) records += by_access ? c->accesses() : c->records();
       progress.update(std::chrono::duration<double>(t1 - host_start).count(), records,
                       static_cast<double>(now) / (frequency_mhz * 1e6));
       if (!series) {
@@ -150,7 +152,7 @@ RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config,
   if (!series && !opts.progress) {
     sc_core::sc_start();
   } else {
-    run_in_slices(system, series ? &*series : nullptr, opts, plan.records, cfg.core.frequency_mhz, host_start);
+    run_in_slices(system, series ? &*series : nullptr, opts, plan, cfg.core.frequency_mhz, host_start);
   }
   system.rethrow_errors();
   if (system.kernel().any_alive())
