@@ -83,6 +83,8 @@ void write_outputs(const std::string& dir, const RunResult& r) {
     write_file(stage / "stats.json", r.stats.dump(2) + "\n");
     write_file(stage / "stats.txt", r.stats_text);
     write_file(stage / "config.json", r.config.dump(2) + "\n");
+    write_file(stage / "histograms.json", r.histograms.dump() + "\n");
+    if (!r.timeseries_csv.empty()) write_file(stage / "timeseries.csv", r.timeseries_csv);
     fs::create_directories(stage / "smaps");
     for (const auto& snap : r.snapshots)
       write_file(stage / "smaps" / safe_name(snap.label) / (std::to_string(snap.pid) + ".smaps"), snap.text);
@@ -94,11 +96,11 @@ void write_outputs(const std::string& dir, const RunResult& r) {
     fs::create_directories(old);
     step();
     if (fs::exists(out / "stats.json")) fs::rename(out / "stats.json", old / "stats.json");
-    for (const char* name : {"stats.txt", "config.json", "smaps"}) {
+    for (const char* name : {"stats.txt", "config.json", "histograms.json", "timeseries.csv", "smaps"}) {
       step();
       if (fs::exists(out / name)) fs::rename(out / name, old / name);
       step();
-      fs::rename(stage / name, out / name);
+      if (fs::exists(stage / name)) fs::rename(stage / name, out / name);  // stale optional files go
     }
     step();
     fs::rename(stage / "stats.json", out / "stats.json");

@@ -8,6 +8,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev  # make fuzz: libFuzzer and the sanitizers (docs/reliability.md)
   valgrind  # cowsim capture, and the live Lackey import test (docs/real-traces.md)
+  python3-matplotlib chromium  # cowsim report, and its test in headless Chromium (docs/reports.md)
 )
 missing=()
 for p in "${packages[@]}"; do

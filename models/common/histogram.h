@@ -38,6 +38,7 @@ class LatencyHistogram {
     if (cycles < min_) min_ = cycles;
   }
   uint64_t count() const { return count_; }
+  uint64_t bin_count(unsigned bin) const { return counts_[bin]; }  // bin <= kBins
   uint64_t max() const { return count_ ? max_ : 0; }
   uint64_t min() const { return count_ ? min_ : 0; }
   double mean() const { return count_ ? static_cast<double>(sum_) / count_ : 0.0; }

@@ -40,6 +40,15 @@ void StatSink::text(const std::string& name, const std::string& v, const char* d
 }
 
 void StatSink::histogram(const std::string& name, const LatencyHistogram& h, const char* unit, const char* desc) {
+  {
+    nlohmann::json edges = nlohmann::json::array(), counts = nlohmann::json::array();
+    for (unsigned b = 0; b <= LatencyHistogram::kBins; ++b) {
+      if (!h.bin_count(b)) continue;
+      edges.push_back(b < LatencyHistogram::kBins ? LatencyHistogram::lower_edge(b) : h.max());
+      counts.push_back(h.bin_count(b));
+    }
+    bins_[prefix_ + name] = {{"unit", unit}, {"lower_edges", edges}, {"counts", counts}};
+  }
   Scope s(*this, name);
   std::string d(desc);
   counter("count", h.count(), "samples", (d + ": number of samples").c_str());

@@ -26,16 +26,20 @@ class StatSink {
   void counter(const std::string& name, uint64_t value, const char* unit, const char* desc);
   void value(const std::string& name, double value, const char* unit, const char* desc);
   void text(const std::string& name, const std::string& value, const char* desc);
-  // Writes name.{count,mean,p50,p90,p99,max}.
+  // Writes name.{count,mean,p50,p90,p99,max}; the non-empty bins go to bins() (histograms.json).
   void histogram(const std::string& name, const LatencyHistogram& h, const char* unit, const char* desc);
 
   const nlohmann::json& json() const { return root_; }
   const std::string& text() const { return text_; }
+  // {"cores.0.walker.latency": {"unit": "cycles", "lower_edges": [...], "counts": [...]}, ...}:
+  // every histogram's non-empty bins, for CDFs (the overflow bin's edge is its maximum).
+  const nlohmann::json& bins() const { return bins_; }
 
  private:
   void put(const std::string& name, nlohmann::json v, const std::string& shown, const char* unit,
            const char* desc);
   nlohmann::json root_ = nlohmann::json::object();
+  nlohmann::json bins_ = nlohmann::json::object();
   std::string text_;
   std::string prefix_;
 };

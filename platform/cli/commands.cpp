@@ -11,9 +11,11 @@
 #include "models/common/error.h"
 #include "platform/outputs.h"
 #include "platform/run_lock.h"
+#include "platform/progress.h"
 #include "platform/scenarios/scenario.h"
 #include "platform/sim_config.h"
 #include "platform/simulation.h"
+#include "platform/timeseries.h"
 #include "traces/trace_io.h"
 
 namespace po = boost::program_options;
@@ -83,7 +85,9 @@ int run(const Args& args) {
       "folder for stats.json, stats.txt, config.json, smaps/; a non-empty folder must hold an earlier run's results")(
       "strict", "make a failing system call (EINVAL, ENOMEM, ...) a fatal error")(
       "vcd", po::value<std::string>(), "also write a waveform of every core (state, pid, fault, shootdown) to FILE")(
-      "quiet,q", "print nothing on success")(
+      "sample-interval", po::value<std::string>(),
+      "also write timeseries.csv: memory and counts per DURATION of simulated time (10us, 1ms, or cycles)")(
+      "quiet,q", "print nothing on success (and no progress line)")(
       "max-accesses", po::value<std::string>(), "refuse a run of more memory accesses than this (ranges expanded; K/M/G suffixes)")(
       "max-host-memory", po::value<std::string>(), "refuse or stop a run that needs more host memory (bytes, K/M/G suffixes; default: available memory)");
   add_config_options(o);
@@ -111,8 +115,12 @@ int run(const Args& args) {
                         ? trace_file_source(vm["trace"].as<std::string>(), names)
                         : scenario_source(vm.count("scenario") ? vm["scenario"].as<std::string>() : kDefaultScenario,
                                           strings(vm, "param"), names, cfg);
+  RunOptions ro;
+  if (vm.count("sample-interval"))
+    ro.sample_interval = parse_duration(vm["sample-interval"].as<std::string>(), cfg.core.frequency_mhz, "--sample-interval");
+  ro.progress = progress_wanted(vm.count("quiet") > 0);
   RunResult r = simulate(cfg, effective, src, names, vm.count("strict") > 0,
-                         vm.count("vcd") ? vm["vcd"].as<std::string>() : "");
+                         vm.count("vcd") ? vm["vcd"].as<std::string>() : "", ro);
   if (folder == OutputFolder::kEarlierRun && !vm.count("quiet"))
     std::cerr << "cowsim run: replacing the results of an earlier run in " << out << "/\n";
   write_outputs(out, r);

@@ -25,6 +25,7 @@ commands:
   bench [--size tiny|full] [-o FILE]   time the standard workloads (docs/performance.md)
   import lackey DIR -o FILE            turn Valgrind Lackey logs of a real program into a trace
   capture [-o FILE] -- PROGRAM ARGS    run a program under Valgrind and import it (docs/real-traces.md)
+  report DIR [-o FILE]                 an HTML report with plots of a run or sweep folder (docs/reports.md)
 
 options:
   --help, -h                           this list; `cowsim <command> --help` describes a command's options
@@ -59,6 +60,7 @@ int sc_main(int argc, char* argv[]) {
     if (cmd == "bench") return cowsim::cli::bench(args);
     if (cmd == "import") return cowsim::cli::import(args);
     if (cmd == "capture") return cowsim::cli::capture(args);
+    if (cmd == "report") return cowsim::cli::report(args);
     std::cerr << "cowsim: unknown command '" << cmd << "'\n\n" << kUsage;
     return 2;
   } catch (const cowsim::InputError& e) {
