@@ -9,7 +9,7 @@
 #include <string>
 
 #include "models/common/params.h"
-#include "models/tlb/replacement.h"
+#include "models/common/replacement.h"
 
 namespace cowsim {
 
