@@ -8,7 +8,10 @@ class PidDemux::View final : public RecordStream {
  public:
   View(std::shared_ptr<PidDemux> d, uint32_t pid, Queue* q) : d_(std::move(d)), pid_(pid), q_(q) {}
   ~View() override {
-    if (q_) q_->view = nullptr;
+    if (!q_) return;
+    q_->view = nullptr;  // nobody reads this process's records any more: drop them
+    d_->queued_ -= q_->records.size();
+    std::deque<Record>().swap(q_->records);
   }
 
   bool next(Record& r) override {
