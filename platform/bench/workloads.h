@@ -22,7 +22,7 @@ struct Workload {
   enum class Kind { kGenerated, kScenario, kTraceRead };
   std::string name;
   std::string description;
-  std::string target;                  // issue 6's target, as text (full size)
+  std::string target;                  // issues 6 and 14: the target, as text (full size); empty for a NAME=COUNT point
   Kind kind = Kind::kGenerated;
   std::vector<std::string> overrides;  // --set KEY=VALUE for the simulated system
   // kGenerated: a fresh stream over the whole trace, each call.
