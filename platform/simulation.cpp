@@ -14,7 +14,7 @@
 #include "platform/system.h"
 #include "platform/timeseries.h"
 #include "platform/waveform.h"
-#include "traces/pid_filter.h"
+#include "traces/pid_demux.h"
 
 namespace cowsim {
 
@@ -156,10 +156,9 @@ RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config,
   HostMemoryWatch host_watch(host_budget);
 
   sc_core::sc_set_time_resolution(1, sc_core::SC_FS);
-  const StreamOpener& open = src.open;
-  System system("system", cfg, names, [&open](uint32_t pid) {
-    return std::make_unique<trace::PidFilter>(open(), pid);
-  }, strict);
+  // One reader for all processes (a filter each re-read the trace per process: quadratic).
+  auto demux = std::make_shared<trace::PidDemux>(src.open);
+  System system("system", cfg, names, [demux](uint32_t pid) { return demux->stream(pid); }, strict);
   for (uint32_t pid : plan.roots) system.kernel().start_process(pid, Cycles{0});
   std::optional<Waveform> wave;
   if (!vcd_path.empty()) wave.emplace(vcd_path, system);
