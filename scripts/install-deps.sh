@@ -7,6 +7,8 @@ packages=(
   libsystemc-dev libboost-dev libboost-program-options-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   valgrind  # cowsim capture, and the live Lackey import test (docs/real-traces.md)
+  libyaml-cpp-dev libsqlite3-dev sqlite3  # cowsim sweep: SPEC parsing with line numbers, results database (docs/sweeps.md)
+  slurm-wlm munge  # the Slurm backend test runs a one-node cluster on localhost (scripts/slurm-local.sh)
 )
 missing=()
 for p in "${packages[@]}"; do
