@@ -318,6 +318,7 @@ void configure(const std::vector<std::string>& args) {
     if (!f) throw InputError("cannot read trace " + trace);
   } else {
     TraceSource ts = scenario_source(scenario, params, names, cfg);
+    ts.open();  // checks the parameters that must work together (the stream is generated lazily)
   }
 }
 
