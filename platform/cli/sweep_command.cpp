@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
+#include <thread>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -45,8 +47,10 @@ struct Running {
 };
 
 // Runs `points` as `cowsim run` children, at most `jobs` at once, recording each as it ends.
-void run_local(const sweep::Spec& spec, const std::vector<const Point*>& points, const std::string& out, int jobs,
-               sweep::ResultsDb& db, bool quiet) {
+using OnDone = std::function<void(const Point&, const std::string&, const PointResult&)>;
+
+void run_local(const std::vector<const Point*>& points, const std::string& out, int jobs, const OnDone& on_done,
+               bool quiet) {
   std::map<pid_t, Running> running;
   size_t next = 0, done = 0, failed = 0;
   while (next < points.size() || !running.empty()) {
@@ -89,7 +93,7 @@ void run_local(const sweep::Spec& spec, const std::vector<const Point*>& points,
     r.status = r.exit_code == 0 && fs::exists(dir + "/stats.json") ? "done" : "failed";
     r.stderr_tail = tail(dir + "/stderr.txt", 2000);
     running.erase(it);
-    db.record(spec, *p, dir, r);
+    on_done(*p, dir, r);
     (r.status == "done" ? done : failed)++;
     if (!quiet && isatty(1))
       std::cout << "\r" << done << " done, " << failed << " failed, " << points.size() << " to run" << std::flush;
@@ -171,13 +175,58 @@ void write_csv(const std::string& dir, const std::string& file, std::vector<std:
   sqlite3_finalize(s);
 }
 
+// A point run by a Slurm task: its result, for --collect to record (tasks never write the
+// database: clusters share folders over NFS, where SQLite locking is unreliable).
+void write_result(const std::string& dir, const PointResult& r) {
+  nlohmann::json j = {{"status", r.status}, {"exit_code", r.exit_code}, {"host_seconds", r.host_seconds},
+                      {"peak_rss_kib", r.peak_rss_kib}, {"stderr_tail", r.stderr_tail}};
+  std::ofstream(dir + "/result.json.tmp") << j.dump(1) << "\n";
+  fs::rename(dir + "/result.json.tmp", dir + "/result.json");
+}
+
+// Records every point of `points` whose Slurm task has finished; returns how many are still missing.
+size_t collect(const sweep::Spec& spec, const std::vector<Point>& points, const std::string& out, sweep::ResultsDb& db) {
+  std::set<std::string> have = db.recorded();
+  size_t missing = 0;
+  for (const auto& p : points) {
+    if (have.count(p.id)) continue;
+    std::string dir = out + "/points/" + p.id;
+    std::ifstream f(dir + "/result.json");
+    if (!f) { ++missing; continue; }
+    nlohmann::json j = nlohmann::json::parse(f);
+    PointResult r{j["status"], j["exit_code"], j["host_seconds"], j["peak_rss_kib"], j["stderr_tail"]};
+    db.record(spec, p, dir, r);
+  }
+  return missing;
+}
+
+std::string sh_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+std::string capture(const std::string& cmd, int* rc) {
+  std::string out;
+  FILE* f = popen(cmd.c_str(), "r");
+  if (!f) throw std::runtime_error("cannot run " + cmd);
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  *rc = pclose(f);
+  return out;
+}
+
 }  // namespace
 
 int sweep_cmd(const Args& args) {
   po::options_description o("sweep options");
   o.add_options()("spec", po::value<std::string>()->required(), "the SPEC (YAML or JSON; docs/sweeps.md)")(
       "out", po::value<std::string>()->required(), "sweep folder: results.sqlite and points/<id>/")(
-      "backend", po::value<std::string>()->default_value("local"), "local (child processes on this machine)")(
+      "backend", po::value<std::string>()->default_value("local"), "local (child processes here) or slurm (sbatch --array)")(
+      "detach", "slurm: submit and return; gather later with --collect")(
+      "collect", "slurm: record the points whose tasks have finished")(
+      "task", po::value<int>(), "internal: run chunk N of DIR/slurm/todo.txt (a Slurm array task)")(
       "jobs,j", po::value<int>()->default_value(static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN))), "points run at once (local)")(
       "dry-run", "list the points (id and axis values) and run nothing")(
       "csv", po::value<std::string>(), "afterwards, write one row per point to FILE (see cowsim results)")(
@@ -188,7 +237,7 @@ int sweep_cmd(const Args& args) {
   po::variables_map vm;
   if (parse(args, "cowsim sweep SPEC --out DIR [--jobs N] [--dry-run] [--csv FILE [--keys K,...]]", o, vm, &pos)) return 0;
   std::string backend = vm["backend"].as<std::string>();
-  if (backend != "local") throw InputError("--backend " + backend + ": only 'local' is available in this build");
+  if (backend != "local" && backend != "slurm") throw InputError("--backend must be local or slurm, not '" + backend + "'");
   int jobs = vm["jobs"].as<int>();
   if (jobs < 1) throw InputError("--jobs must be at least 1");
   bool quiet = vm.count("quiet") > 0;
@@ -208,9 +257,28 @@ int sweep_cmd(const Args& args) {
     }
     return 0;
   }
+  if (vm.count("task")) {  // inside a Slurm array task: the chunk's points, results to files
+    std::ifstream f(out + "/slurm/todo.txt");
+    std::vector<std::string> ids;
+    for (std::string id; f >> id;) ids.push_back(id);
+    size_t chunk = spec.slurm.count("chunk") ? std::stoul(spec.slurm.at("chunk")) : 1;
+    size_t first = static_cast<size_t>(vm["task"].as<int>()) * chunk;
+    std::vector<const Point*> mine;
+    for (size_t i = first; i < ids.size() && i < first + chunk; ++i)
+      for (const auto& p : points)
+        if (p.id == ids[i]) mine.push_back(&p);
+    run_local(mine, out, 1, [](const Point&, const std::string& dir, const PointResult& r) { write_result(dir, r); }, true);
+    return 0;
+  }
   fs::create_directories(out + "/points");
   sweep::ResultsDb db(out + "/results.sqlite");
   db.begin_sweep(spec);
+  if (vm.count("collect")) {
+    size_t missing = collect(spec, points, out, db);
+    if (!quiet) std::cout << points.size() - missing << " of " << points.size() << " points recorded\n";
+    if (vm.count("csv")) write_csv(out, vm["csv"].as<std::string>(), split_keys(vm.count("keys") ? vm["keys"].as<std::string>() : ""));
+    return missing ? 3 : 0;
+  }
   std::set<std::string> have = db.recorded();
   std::vector<const Point*> todo;
   for (const auto& p : points)
@@ -218,7 +286,52 @@ int sweep_cmd(const Args& args) {
   if (!quiet)
     std::cout << points.size() << " points, " << points.size() - todo.size() << " already recorded, running "
               << todo.size() << " with " << jobs << " jobs\n";
-  run_local(spec, todo, out, jobs, db, quiet);
+  if (backend == "slurm") {
+    if (todo.empty()) return 0;
+    fs::create_directories(out + "/slurm");
+    {
+      std::ofstream t(out + "/slurm/todo.txt");
+      for (const Point* p : todo) {
+        t << p->id << "\n";
+        fs::remove(out + "/points/" + p->id + "/result.json");
+      }
+    }
+    size_t chunk = spec.slurm.count("chunk") ? std::stoul(spec.slurm.at("chunk")) : 1;
+    size_t tasks = (todo.size() + chunk - 1) / chunk;
+    std::string self = fs::canonical("/proc/self/exe").string();
+    std::string spec_path = fs::absolute(spec.path).string(), out_abs = fs::absolute(out).string();
+    std::ofstream js(out + "/slurm/job.sh");
+    js << "#!/bin/sh\n#SBATCH --job-name=cowsim-sweep\n#SBATCH --array=0-" << tasks - 1 << "\n"
+       << "#SBATCH --output=" << out_abs << "/slurm/task-%a.log\n";
+    static const std::map<std::string, std::string> flags{{"partition", "--partition"}, {"time", "--time"},
+                                                          {"cpus_per_task", "--cpus-per-task"}, {"mem", "--mem"},
+                                                          {"account", "--account"}, {"qos", "--qos"}};
+    for (const auto& kv : spec.slurm)
+      if (flags.count(kv.first)) js << "#SBATCH " << flags.at(kv.first) << "=" << kv.second << "\n";
+    js << "exec " << sh_quote(self) << " sweep " << sh_quote(spec_path) << " --out " << sh_quote(out_abs)
+       << " --task \"$SLURM_ARRAY_TASK_ID\"\n";
+    js.close();
+    int rc = 0;
+    std::string reply = capture("sbatch --parsable " + sh_quote(out_abs + "/slurm/job.sh") + " 2>&1", &rc);
+    if (rc != 0) throw InputError("sbatch failed: " + reply);
+    std::string job = reply.substr(0, reply.find_first_of(";\n"));
+    std::ofstream(out + "/slurm/job_id") << job << "\n";
+    if (!quiet) std::cout << "submitted Slurm job " << job << " (" << tasks << " tasks)\n";
+    if (vm.count("detach")) {
+      if (!quiet) std::cout << "gather the results with: cowsim sweep " << spec.path << " --out " << out << " --collect\n";
+      return 0;
+    }
+    for (;;) {  // until the array has left the queue
+      std::string q = capture("squeue -h -j " + job + " 2>/dev/null", &rc);
+      if (rc == 0 && q.find_first_not_of(" \n") == std::string::npos) break;
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    size_t missing = collect(spec, points, out, db);
+    if (missing) std::cerr << "cowsim sweep: " << missing << " points have no result (see " << out << "/slurm/task-*.log)\n";
+  } else {
+    run_local(todo, out, jobs, [&](const Point& p, const std::string& dir, const PointResult& r) { db.record(spec, p, dir, r); },
+              quiet);
+  }
   if (vm.count("csv")) write_csv(out, vm["csv"].as<std::string>(), split_keys(vm.count("keys") ? vm["keys"].as<std::string>() : ""));
   if (!quiet) std::cout << "results in " << out << "/results.sqlite\n";
   return 0;
