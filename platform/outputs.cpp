@@ -27,14 +27,35 @@ std::string safe_name(const std::string& label) {
   return s;
 }
 
+constexpr const char* kStaging = ".cowsim-staging";
+
 }  // namespace
+
+OutputFolder check_output_folder(const std::string& dir) {
+  fs::path out(dir);
+  std::error_code ec;
+  auto st = fs::status(out, ec);
+  if (!fs::exists(st)) return OutputFolder::kNew;
+  if (!fs::is_directory(st)) throw InputError(dir + ": exists and is not a folder (--out names the results folder)");
+  bool empty = true, staging_only = true;
+  for (const auto& e : fs::directory_iterator(out, ec)) {
+    empty = false;
+    if (e.path().filename() != kStaging) staging_only = false;
+  }
+  if (ec) throw InputError(dir + ": cannot read the output folder: " + ec.message());
+  if (empty) return OutputFolder::kEmpty;
+  if (staging_only || (fs::is_regular_file(out / "stats.json") && fs::is_regular_file(out / "config.json")))
+    return OutputFolder::kEarlierRun;
+  throw InputError(dir + ": the output folder is not empty and holds no earlier cowsim results (no stats.json and "
+                   "config.json); refusing to write into it: name a new or empty folder with -o/--out");
+}
 
 void write_outputs(const std::string& dir, const RunResult& r) {
   fs::path out(dir);
   std::error_code ec;
   fs::create_directories(out, ec);
   if (ec) throw InputError(dir + ": cannot create output folder: " + ec.message());
-  fs::path stage = out / ".cowsim-staging";
+  fs::path stage = out / kStaging;
   fs::remove_all(stage);
   try {
     write_file(stage / "stats.json", r.stats.dump(2) + "\n");

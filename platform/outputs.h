@@ -9,6 +9,13 @@
 
 namespace cowsim {
 
+// What --out DIR holds before a run. A non-empty folder is reused only if an earlier run wrote
+// it (it holds stats.json and config.json, or only a staging folder left by a failed run);
+// any other non-empty folder, or a file, is an InputError: results never land among a user's
+// own files.
+enum class OutputFolder { kNew, kEmpty, kEarlierRun };
+OutputFolder check_output_folder(const std::string& dir);
+
 void write_outputs(const std::string& dir, const RunResult& r);
 
 }  // namespace cowsim

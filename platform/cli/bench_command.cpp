@@ -146,7 +146,7 @@ int bench(const Args& args) {
       "workload", po::value<std::vector<std::string>>()->composing(),
       "run only this workload (repeatable): hit, walk, drill-write, redis-bgsave, trace-read")(
       "repeat", po::value<uint64_t>()->default_value(3), "runs per workload; the median is reported")(
-      "output,o", po::value<std::string>()->default_value("cowsim-bench.json"), "JSON result file");
+      "out,output,o", po::value<std::string>()->default_value("cowsim-bench.json"), "JSON result file; --output is an alias");
   po::variables_map vm;
   if (parse(args,
             "cowsim bench [--size tiny|full] [--workload NAME]... [--repeat N] [-o result.json]\n\n"
@@ -162,7 +162,7 @@ int bench(const Args& args) {
       vm.count("workload") ? vm["workload"].as<std::vector<std::string>>() : bench::workload_names();
   std::vector<Workload> workloads;
   for (const auto& n : names) workloads.push_back(bench::make_workload(n, size));  // unknown names fail first
-  const std::string output = vm["output"].as<std::string>();
+  const std::string output = vm["out"].as<std::string>();
 
   namespace fs = std::filesystem;
   const fs::path scratch = fs::temp_directory_path() / ("cowsim-bench-" + std::to_string(::getpid()));

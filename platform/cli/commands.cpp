@@ -68,7 +68,8 @@ int run(const Args& args) {
   o.add_options()("trace", po::value<std::string>(), "trace file (.cwt text or .cwb binary)")(
       "scenario", po::value<std::string>(), "built-in scenario instead of a trace (cowsim scenarios lists them)")(
       "param", po::value<std::vector<std::string>>()->composing(), "scenario parameter: K=V (repeatable)")(
-      "out", po::value<std::string>()->default_value("cowsim-out"), "folder for stats.json, stats.txt, config.json, smaps/")(
+      "out,o", po::value<std::string>()->default_value("cowsim-out"),
+      "folder for stats.json, stats.txt, config.json, smaps/; a non-empty folder must hold an earlier run's results")(
       "strict", "make a failing system call (EINVAL, ENOMEM, ...) a fatal error")(
       "vcd", po::value<std::string>(), "also write a waveform of every core (state, pid, fault, shootdown) to FILE")(
       "quiet,q", "print nothing on success");
@@ -77,13 +78,16 @@ int run(const Args& args) {
   pos.add("trace", 1);
   po::variables_map vm;
   if (parse(args, "cowsim run [TRACE | --scenario NAME [--param K=V]...] [--preset NAME | --config FILE] "
-                  "[--set KEY=VALUE]... [--out DIR]",
+                  "[--set KEY=VALUE]... [-o|--out DIR]",
             o, vm, &pos))
     return 0;
   if (vm.count("trace") && vm.count("scenario")) throw InputError("give a trace or --scenario, not both");
   if (vm.count("param") && !vm.count("scenario") && vm.count("trace"))
     throw InputError("--param sets scenario parameters; it needs --scenario");
 
+  // Refused before simulating: a long run must not fail at the end over its output folder.
+  std::string out = vm["out"].as<std::string>();
+  OutputFolder folder = check_output_folder(out);
   nlohmann::json effective;
   SimConfig cfg = load_config(config_sources(vm), &effective);
   trace::NameTable names;
@@ -93,7 +97,8 @@ int run(const Args& args) {
                                           strings(vm, "param"), names, cfg);
   RunResult r = simulate(cfg, effective, src, names, vm.count("strict") > 0,
                          vm.count("vcd") ? vm["vcd"].as<std::string>() : "");
-  std::string out = vm["out"].as<std::string>();
+  if (folder == OutputFolder::kEarlierRun && !vm.count("quiet"))
+    std::cerr << "cowsim run: replacing the results of an earlier run in " << out << "/\n";
   write_outputs(out, r);
   if (!vm.count("quiet")) std::cout << summarize(r, src.label) << "results in " << out << "/\n";
   return 0;
@@ -103,7 +108,7 @@ int gen(const Args& args) {
   po::options_description o("gen options");
   o.add_options()("name", po::value<std::string>()->required(), "scenario name")(
       "param", po::value<std::vector<std::string>>()->composing(), "scenario parameter: K=V (repeatable)")(
-      "output,o", po::value<std::string>()->required(), "trace to write (.cwt or .cwb)")(
+      "out,output,o", po::value<std::string>()->required(), "trace to write (.cwt or .cwb); --output is an alias")(
       "seed", po::value<uint64_t>(), "seed of the scenario's random choices (default: the configuration's seed)");
   add_config_options(o);  // the core clock turns time parameters into compute records
   po::positional_options_description pos;
@@ -112,7 +117,7 @@ int gen(const Args& args) {
   if (parse(args, "cowsim gen NAME [--param K=V]... [--seed N] [--preset NAME | --config FILE] [--set KEY=VALUE]... -o FILE",
             o, vm, &pos))
     return 0;
-  std::string path = vm["output"].as<std::string>();
+  std::string path = vm["out"].as<std::string>();
   trace::Encoding enc = trace::encoding_for_path(path);
   SimConfig cfg = load_config(config_sources(vm));
   if (vm.count("seed")) cfg.seed = vm["seed"].as<uint64_t>();

@@ -14,7 +14,7 @@ namespace {
 const char* kUsage = R"(usage: cowsim <command> [options]
 
 commands:
-  run [TRACE] [--scenario NAME] ...   simulate a trace or a built-in scenario; writes statistics
+  run [TRACE] [--scenario NAME] ...   simulate a trace or a built-in scenario; statistics into -o DIR
   gen NAME [--param K=V]... -o FILE    write a built-in scenario as a trace (.cwt or .cwb)
   scenarios                            list the built-in scenarios and their parameters
   presets                              list the configuration presets
@@ -29,7 +29,12 @@ commands:
   results DIR --csv FILE [--keys ..]   one CSV row per sweep point
   compare RUN_DIR... [--keys ..]       headline statistics side by side, ratio to the first
 
-`cowsim <command> --help` describes a command's options.
+options:
+  --help, -h                           this list; `cowsim <command> --help` describes a command's options
+  --version                            the version, trace format and SystemC release
+
+Every command names its output -o/--out (--output is an alias). Sizes anywhere (parameters,
+--set, --param, traces) are like 4096, 0x1000, 64K, 8GB, 1.5GiB: K/M/G/T are powers of 1024.
 Exit codes: 0 success, 2 bad input or usage, 1 internal error.
 )";
 
