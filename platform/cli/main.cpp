@@ -26,6 +26,9 @@ commands:
   import lackey DIR -o FILE            turn Valgrind Lackey logs of a real program into a trace
   capture [-o FILE] -- PROGRAM ARGS    run a program under Valgrind and import it (docs/real-traces.md)
   report DIR [-o FILE]                 an HTML report with plots of a run or sweep folder (docs/reports.md)
+  sweep SPEC --out DIR [--jobs N]      run a parameter sweep into DIR/results.sqlite (docs/sweeps.md)
+  results DIR --csv FILE [--keys ..]   one CSV row per sweep point
+  compare RUN_DIR... [--keys ..]       headline statistics side by side, ratio to the first
 
 options:
   --help, -h                           this list; `cowsim <command> --help` describes a command's options
@@ -61,6 +64,9 @@ int sc_main(int argc, char* argv[]) {
     if (cmd == "import") return cowsim::cli::import(args);
     if (cmd == "capture") return cowsim::cli::capture(args);
     if (cmd == "report") return cowsim::cli::report(args);
+    if (cmd == "sweep") return cowsim::cli::sweep_cmd(args);
+    if (cmd == "results") return cowsim::cli::results(args);
+    if (cmd == "compare") return cowsim::cli::compare(args);
     std::cerr << "cowsim: unknown command '" << cmd << "'\n\n" << kUsage;
     return 2;
   } catch (const cowsim::InputError& e) {
