@@ -59,6 +59,9 @@ void run_local(const std::vector<const Point*>& points, const std::string& out, 
       std::string dir = out + "/points/" + p->id;
       fs::remove_all(dir);
       fs::create_directories(dir);
+      // The point's own files (run_args.json, stderr.txt) sit beside the run's results: the run
+      // lock's file marks the folder as cowsim's, so `cowsim run` writes into it.
+      std::ofstream(dir + "/.cowsim-lock");
       std::vector<std::string> args{"cowsim", "run"};
       args.insert(args.end(), p->run_args.begin(), p->run_args.end());
       args.insert(args.end(), {"--out", dir, "-q"});

@@ -243,7 +243,8 @@ TEST_F(Params, InvalidUtf8ValueIsAnInputErrorShowingReplacementCharacters) {
   // Found by fuzz/scenario_fuzzer: the error message dumped the value as JSON, which threw
   // json::type_error 316 on invalid UTF-8 (exit 1, internal error, instead of exit 2).
   EXPECT_EQ(override_error("tlb.entries=1\xf5"),
-            "--set: parameter 'tlb.entries': invalid value \"1\xef\xbf\xbd\" (expected an integer in 1..65536)");
+            "--set: parameter 'tlb.entries': invalid value \"1\xef\xbf\xbd\" (expected an integer in 1..65536, "
+            "like 4096, 0x1000, 64K, 8GB or 1.5GiB)");
 }
 
 TEST_F(Params, ToJsonNestsEveryParameter) {

@@ -134,27 +134,28 @@ TEST(CrashSafety, KillNineAtRandomMomentsLeavesPreviousCompleteResultsOrNone) {
 }
 
 TEST(CrashSafety, KillAtEveryStepOfTheReplacementLeavesPreviousCompleteResultsOrNone) {
-  // write_outputs replaces results in 11 steps (platform/outputs.cpp, step()); run B is
-  // killed at each over run A's results. Before stats.json moves aside (steps 1-2) A's
-  // results stay; from then until B's stats.json is in place (3-9) there is no stats.json;
-  // after it (10-11) B's results are complete; leftovers are removed by the next run.
+  // write_outputs replaces results in 15 steps (platform/outputs.cpp, step(): 2, then 2 for
+  // each of stats.txt, config.json, histograms.json, timeseries.csv and smaps, then 3); run B
+  // is killed at each over run A's results. Before stats.json moves aside (steps 1-2) A's
+  // results stay; from then until B's stats.json is in place (3-13) there is no stats.json;
+  // after it (14-15) B's results are complete; leftovers are removed by the next run.
   constexpr int kSnapshots = 2;
   std::string dir = temp_dir(), out = dir + "/out";
   std::string a = write_temp(trace_text('a', kSnapshots, 8)), b = write_temp(trace_text('b', kSnapshots, 12));
   std::map<char, uint64_t> accesses{{'A', 2528}, {'B', 3552}};
   std::string expected;
-  for (int n = 1; n <= 12; ++n) {
+  for (int n = 1; n <= 16; ++n) {
     ASSERT_EQ(cli("run " + a + " -q --set seed=1 --out " + out).code, 0);
     setenv("COWSIM_CRASH_AT_STEP", std::to_string(n).c_str(), 1);
     CliResult r = cli("run " + b + " -q --set seed=2 --out " + out);
     unsetenv("COWSIM_CRASH_AT_STEP");
     const bool killed = r.code == 128 + SIGKILL;
-    EXPECT_EQ(killed, n <= 11) << "step " << n << ": exit " << r.code;
+    EXPECT_EQ(killed, n <= 15) << "step " << n << ": exit " << r.code;
     expected += killed ? state_of(out, accesses, kSnapshots) : 'F';
     if (!killed) EXPECT_EQ(state_of(out, accesses, kSnapshots), 'B');
   }
   // A: A's results kept; N: no stats.json; B: B's complete results; F: B finished.
-  EXPECT_EQ(expected, "AANNNNNNNBBF");
+  EXPECT_EQ(expected, "AANNNNNNNNNNNBBF");
   EXPECT_FALSE(fs::exists(out + "/.cowsim-staging"));  // a finished run leaves nothing behind
   EXPECT_FALSE(fs::exists(out + "/.cowsim-old"));
 }
