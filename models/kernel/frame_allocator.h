@@ -63,6 +63,7 @@ class FrameAllocator {
   uint64_t peak() const { return peak_; }
 
  private:
+  friend class InvariantChecker;  // platform/invariants.h checks the free lists
   struct FreeDeleter { void operator()(FrameInfo* p) const { std::free(p); } };
   uint64_t frames_;
   std::unique_ptr<FrameInfo, FreeDeleter> info_;

@@ -119,6 +119,7 @@ class Kernel {
     uint64_t writable; // Writable if the VMA is
   };
   friend class LinuxForkStrategy;
+  friend class InvariantChecker;  // platform/invariants.h reads the state it checks
 
   Process& new_process(uint32_t pid, uint32_t parent, Cycles now);
   void enqueue(Process& p);
