@@ -116,7 +116,7 @@ void InvariantChecker::walk(const Space& s, Pfn table, unsigned level, uint64_t 
     if (level > 1 && !(e & pte_bits::kHuge)) {
       if (!(e & pte_bits::kPresent)) continue;
       Pfn child = Pte::from_raw(e).pfn();
-      if (child.value >= fa.total() || !mem_.has_table(child) || !(fa.info(child).flags & ff::kTable))
+      if (child.value >= visited_.size() || !mem_.has_table(child) || !(fa.info(child).flags & ff::kTable))
         fail("pid " + std::to_string(s.pid) + ": the " + entry_name(level) + " for " + hex(va) + " points to frame " +
              hex(child.value) + ", which is not a page-table page");
       Expect& x = expect(child.value);
@@ -199,12 +199,12 @@ void InvariantChecker::compare(uint64_t pfn, const FrameInfo& f, const Expect* x
 void InvariantChecker::check_mappings() {
   const FrameAllocator& fa = k_.frames_;
   chunks_.clear();
-  visited_.assign(fa.next_unused_, false);
+  visited_.assign(fa.next_unused_, false);  // tables are frames handed out: below next_unused_
   tables_reached_ = 0;
   // The allocator's pins: frame 0, the zero page and the huge zero page hold one reference each.
   for (Pfn p : {Pfn{0}, fa.zero_page(), fa.huge_zero_page()}) ++expect(p.value).ref;
   auto own_table = [&](const Space& s, Pfn t, const char* what) {
-    if (t.value >= fa.total() || !mem_.has_table(t) || !(fa.info(t).flags & ff::kTable))
+    if (t.value >= visited_.size() || !mem_.has_table(t) || !(fa.info(t).flags & ff::kTable))
       fail("pid " + std::to_string(s.pid) + ": its " + what + " frame " + hex(t.value) + " is not a page-table page");
     Expect& x = expect(t.value);
     ++x.ref, ++x.table;
@@ -225,7 +225,7 @@ void InvariantChecker::check_mappings() {
   if (mem_.tables_in_use() != tables_reached_) {
     std::string which;
     for (uint64_t f = 0; f < fa.total() && which.empty(); ++f)  // only on failure: may be long
-      if (mem_.has_table(Pfn{f}) && !visited_[f]) which = "; frame " + hex(f) + " is one";
+      if (mem_.has_table(Pfn{f}) && (f >= visited_.size() || !visited_[f])) which = "; frame " + hex(f) + " is one";
     fail(std::to_string(mem_.tables_in_use()) + " page-table page(s) allocated, but the live address spaces reach or "
          "deposited only " + std::to_string(tables_reached_) + which);
   }
