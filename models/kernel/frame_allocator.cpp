@@ -82,6 +82,14 @@ std::optional<Pfn> FrameAllocator::alloc() {
   return pfn;
 }
 
+Pfn FrameAllocator::take_free(size_t i) {
+  const Pfn pfn = free_[i];
+  free_.erase(free_.begin() + static_cast<std::ptrdiff_t>(i));
+  info(pfn) = {1, 0, 0};
+  if (++in_use_ > peak_) peak_ = in_use_;
+  return pfn;
+}
+
 void FrameAllocator::put(Pfn pfn) {
   FrameInfo& f = info(pfn);
   if (f.refcount == 0) throw std::logic_error("frame reference count underflow");
