@@ -37,7 +37,7 @@ def main():
         print("|---|---|---|---|---|---|---|---|---|")
         base = None
         for name, extra in ENGINES.items():
-            out = outdir / f"{scenario}-{name.replace(' ', '_').replace('(', '').replace(')', '').replace('+', 'plus')}"
+            out = outdir / f"{scenario}-{ps.replace('=', '').replace(',', '-')}-{name.replace(' ', '_').replace('(', '').replace(')', '').replace('+', 'plus')}"
             cmd, s = run(cowsim, out, scenario, params, extra)
             k = s["kernel"]
             f = k["faults"]["cow_copy"]
