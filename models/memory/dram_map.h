@@ -28,6 +28,7 @@ struct DramMapParams {
   uint32_t rank_bits = 1;
   uint32_t row_bits = 17;
   uint32_t rows_per_subarray = 512;
+  bool subarray_low = false;
 
   void declare(ParamRegistry& r) {
     r.add("column_bits", column_bits, "bits",
@@ -45,6 +46,11 @@ struct DramMapParams {
     r.add("rows_per_subarray", rows_per_subarray, "rows",
           "Rows sharing one row of sense amplifiers (a subarray; RowClone, MICRO 2013: 512); a power of two", 1,
           1u << 30);
+    r.add("subarray_low", subarray_low,
+          "Take the subarray number from the address bits right above the rank bits and the row within the "
+          "subarray from the top bits, so every subarray is spread over all of memory (an address mapping the "
+          "controller may choose; lets kernel.alloc.policy=same_subarray find free rows after a large heap). "
+          "false: the row number is one contiguous field and a subarray a contiguous region");
   }
 };
 
@@ -79,7 +85,10 @@ struct DramLocation {
 
 class DramMap {
  public:
-  explicit DramMap(const DramMapParams& p) : p_(p) {}
+  explicit DramMap(const DramMapParams& p)
+      : p_(p), rps_bits_(p.rows_per_subarray ? static_cast<uint32_t>(__builtin_ctz(p.rows_per_subarray)) : 0),
+        sa_bits_(p.row_bits > rps_bits_ ? p.row_bits - rps_bits_ : 0),
+        low_bits_(p.column_bits + p.channel_bits + p.bank_bits + p.rank_bits) {}
 
   // InputError naming the key if the map is malformed or covers less than `memory_bytes`.
   void check(uint64_t memory_bytes) const {
@@ -108,12 +117,28 @@ class DramMap {
     l.channel = take(p_.channel_bits);
     l.bank = take(p_.bank_bits);
     l.rank = take(p_.rank_bits);
-    l.row = a;
+    if (p_.subarray_low) {
+      const uint64_t index = take(sa_bits_);
+      l.row = index * p_.rows_per_subarray + a;  // a: the row within the subarray (the top bits)
+    } else {
+      l.row = a;
+    }
     l.bank_id = (l.channel << (p_.bank_bits + p_.rank_bits)) | (l.rank << p_.bank_bits) | l.bank;
     l.subarray = (l.bank_id << (p_.row_bits + 1)) | (l.row / p_.rows_per_subarray);
     return l;
   }
   DramLocation locate(Pfn pfn) const { return locate(frame_address(pfn)); }
+
+  // The frame at the same column, channel, bank, rank and subarray as `f`, in row `r` of that
+  // subarray (0 <= r < rows_per_subarray): where subarray-aware allocation looks.
+  Pfn in_subarray_row(Pfn f, uint64_t r) const {
+    const uint32_t shift = p_.subarray_low ? low_bits_ + sa_bits_ : low_bits_;
+    const uint64_t mask = ((uint64_t{1} << rps_bits_) - 1) << shift;
+    const uint64_t a = (frame_address(f).value & ~mask) | (r << shift);
+    return Pfn{a >> kPageShift};
+  }
+  uint64_t row_in_subarray(Pfn f) const { return locate(f).row & (p_.rows_per_subarray - 1); }
+  uint32_t rows_per_subarray() const { return p_.rows_per_subarray; }
 
   // RowClone FPM can copy page `src` to page `dst`: same subarray and same place in the row
   // (the copy moves the sense amplifiers' bits to the same columns of the destination row).
@@ -125,6 +150,7 @@ class DramMap {
 
  private:
   DramMapParams p_;
+  uint32_t rps_bits_, sa_bits_, low_bits_;
 };
 
 }  // namespace cowsim

@@ -50,6 +50,40 @@ TEST(DramMapTest, AMapThatDoesNotCoverMemoryIsAnErrorNamingTheKey) {
   EXPECT_THROW(DramMap{p}.check(kMiB), InputError);
 }
 
+// subarray_low: subarray number right above the rank bit (pfn bits 7-14 with 2^17 rows of 512
+// per subarray: 256 subarrays), the row within the subarray on top (pfn bits 15-23).
+TEST(DramMapTest, SubarrayLowSpreadsEverySubarrayOverMemory) {
+  DramMapParams p;
+  p.subarray_low = true;
+  DramMap m{p};
+  const Pfn f{(uint64_t{3} << 15) | (uint64_t{5} << 7) | 1};  // row-in-subarray 3, subarray 5, right half
+  DramLocation l = m.locate(f);
+  EXPECT_EQ(l.row, 5u * 512 + 3);
+  EXPECT_EQ(m.row_in_subarray(f), 3u);
+  // Row 7 of the same subarray is 4 x 2^15 frames (4 x 128 MiB) further; FPM can copy between them.
+  EXPECT_EQ(m.in_subarray_row(f, 7).value, f.value + 4 * (uint64_t{1} << 15));
+  EXPECT_TRUE(m.fpm_pair(f, m.in_subarray_row(f, 7)));
+  EXPECT_FALSE(m.fpm_pair(f, Pfn{f.value + 128}));  // the next stripe: subarray 6
+  // The contiguous map: the row within the subarray is the low row bits (pfn bits 7-15).
+  DramMap c{DramMapParams{}};
+  EXPECT_EQ(c.in_subarray_row(Pfn{1024 + 1}, 0).value, 1u);  // row 8 -> row 0, same column
+}
+
+// alloc_exact carves never-used blocks; alloc() then skips them, and no frame is handed out twice.
+TEST(FrameAllocatorExact, CarvesNeverUsedBlocksAndNeverHandsAFrameOutTwice) {
+  FrameAllocator a(64 * 512);  // 64 blocks of 2 MiB
+  const Pfn want{5 * 512 + 7};  // block 5, never used (the bump region starts at block 2)
+  ASSERT_EQ(a.alloc_exact(want), want);
+  EXPECT_EQ(a.alloc_exact(want), std::nullopt);                  // already handed out
+  EXPECT_EQ(a.alloc_exact(Pfn{5 * 512 + 8}), Pfn{5 * 512 + 8});   // same carved block, other frame
+  EXPECT_EQ(a.alloc_exact(Pfn{1}), std::nullopt);                // below the bump region: maybe in use
+  // Huge blocks from the bump region: 2, 3, 4, then 6 (5 is carved).
+  std::vector<uint64_t> heads;
+  for (int i = 0; i < 4; ++i) heads.push_back(a.alloc_huge()->value / 512);
+  EXPECT_EQ(heads, (std::vector<uint64_t>{2, 3, 4, 6}));
+  EXPECT_EQ(a.in_use(), 2u + 4 * 512);
+}
+
 class CopyEngineTest : public ::testing::Test {
  protected:
   CopyEngineTest() : caches_(MemoryHierarchyParams{}, 1, nullptr, uint64_t{1} << 30) {}
