@@ -16,6 +16,9 @@ ENGINES = {
     "dma (sleep)": ["--set", "kernel.copy.engine=dma", "--set", "kernel.copy.dma_wait=sleep"],
     "rowclone": ["--set", "kernel.copy.engine=rowclone"],
     "rowclone + same_subarray": ["--set", "kernel.copy.engine=rowclone", "--set", "kernel.alloc.policy=same_subarray"],
+    "rowclone + same_subarray + subarray_low": ["--set", "kernel.copy.engine=rowclone", "--set",
+                                                 "kernel.alloc.policy=same_subarray", "--set",
+                                                 "memory.dram.map.subarray_low=true"],
 }
 
 
