@@ -5,6 +5,7 @@ namespace cowsim {
 KernelParams kernel_params(const SimConfig& cfg) {
   KernelParams k = cfg.kernel;
   k.cost.derive_from(cfg.memory.caches.dram);  // page zeroing and copying cost what DRAM says
+  k.dram = cfg.memory.caches.dram;             // copy engines: bandwidth, address map, row timing
   return k;
 }
 
@@ -43,6 +44,7 @@ System::System(sc_core::sc_module_name name, const SimConfig& cfg, trace::NameTa
     walkers_[i]->direct.bind(caches_[i]->pte);  // the path walks take: plain calls, no TLM payload
     caches_[i]->mem.bind(memory_.bus);
     kernel_module_.tlbs.bind(tlbs_[i]->control);
+    kernel_.attach_caches(i, &caches_[i]->hierarchy());
   }
 }
 

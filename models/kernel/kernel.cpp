@@ -43,8 +43,14 @@ const char* fault_outcome_description(FaultOutcome o) {
 Kernel::Kernel(const KernelParams& p, PhysicalMemory& mem, unsigned levels, unsigned cores, bool strict, bool pcid)
     : params_(p), cost_(params_.cost), mem_(mem), frames_(mem.frame_count()), tables_(mem_, frames_, levels),
       levels_(levels), strict_(strict), pcid_(pcid), cores_(cores),
-      copy_engine_(make_copy_engine(params_.copy_engine, params_.cost)),
-      fork_strategy_(make_fork_strategy(params_.fork_strategy)) {}
+      copy_engine_(make_copy_engine(params_.copy, params_.dram, params_.cost)),
+      fork_strategy_(make_fork_strategy(params_.fork_strategy)),
+      dram_map_(params_.dram.map) {
+  // The DRAM address map matters only to RowClone and subarray-aware allocation.
+  if (params_.copy.engine == CopyEngineKind::kRowClone || params_.copy.zero_engine == ZeroEngineKind::kRowClone ||
+      params_.copy.alloc_policy == AllocPolicy::kSameSubarray)
+    dram_map_.check(mem.frame_count() << kPageShift);
+}
 
 // ---------------------------------------------------------------- page helpers
 

@@ -50,6 +50,8 @@ class Kernel {
   Kernel(const KernelParams& p, PhysicalMemory& mem, unsigned levels, unsigned cores, bool strict, bool pcid = false);
 
   void attach_core(unsigned core, TlbControl* tlb) { cores_.at(core).tlb = tlb; }
+  // The core's data caches, which the copy engine copies through or keeps coherent.
+  void attach_caches(unsigned core, MemoryHierarchy* h) { copy_engine_->attach_caches(core, h); }
   // Called when a process becomes runnable on `core` (the SystemC wrapper wakes the core).
   // Called when a process becomes runnable on `core`; it may run from `ready_at` on.
   void set_wakeup(std::function<void(unsigned core, Cycles ready_at)> fn) { wakeup_ = std::move(fn); }
@@ -202,6 +204,8 @@ class Kernel {
   std::vector<CoreState> cores_;
   std::unique_ptr<CopyEngine> copy_engine_;      // kernel.copy.engine
   std::unique_ptr<ForkStrategy> fork_strategy_;  // kernel.fork.strategy
+  DramMap dram_map_;                             // memory.dram.map, for kernel.alloc.policy
+  uint64_t same_subarray_hits_ = 0, same_subarray_misses_ = 0;
   std::function<void(unsigned, Cycles)> wakeup_;
   std::vector<std::unique_ptr<Process>> procs_;
   std::unordered_map<uint32_t, Process*> by_pid_;  // per syscall, not per access

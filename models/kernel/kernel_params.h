@@ -7,6 +7,7 @@
 
 #include "models/common/params.h"
 #include "models/common/types.h"
+#include "models/kernel/copy_engine_params.h"
 #include "models/memory/hierarchy_params.h"
 
 namespace cowsim {
@@ -105,14 +106,13 @@ struct ThpParams {
 
 // How fork duplicates page tables (models/kernel/fork_strategy.h).
 enum class ForkStrategyKind { kLinux };
-// How pages are copied and zeroed (models/kernel/copy_engine.h).
-enum class CopyEngineKind { kCpuNt };
 
 struct KernelParams {
   KernelCosts cost;
   ThpParams thp;
   ForkStrategyKind fork_strategy = ForkStrategyKind::kLinux;
-  CopyEngineKind copy_engine = CopyEngineKind::kCpuNt;
+  CopyEngineParams copy;  // kernel.copy, kernel.zero, kernel.alloc
+  DramParams dram;        // memory.dram, copied in by kernel_params() (platform/system.cpp); not declared here
   bool zero_page = true;
   uint64_t timeslice = 12'000'000;
 
@@ -132,13 +132,7 @@ struct KernelParams {
                  "(copy_page_range copies every entry at fork)",
                  {"linux"});
     }
-    {
-      ParamRegistry::Scope s(r, "copy");
-      r.add_enum("engine", copy_engine,
-                 "How pages (4 KiB, 2 MiB, 1 GiB) are copied and zeroed: cpu_nt (the faulting core streams them "
-                 "with non-temporal stores at DRAM bandwidth, kernel.cost.page_copy and relatives)",
-                 {"cpu_nt"});
-    }
+    copy.declare(r);
     r.add("zero_page", zero_page,
           "Map the shared zero page (and the huge zero page) on a read of untouched private anonymous memory; false "
           "allocates a zeroed page instead, as Linux does where mm_forbids_zeropage() holds (e.g. a guest booted with "

@@ -92,7 +92,22 @@ std::optional<FaultOutcome> Kernel::handle_pte_fault(VmFault& vmf) {
 }
 
 std::optional<Pfn> Kernel::alloc_anon_page(VmFault& vmf, std::optional<Pfn> copy_from) {
-  auto pfn = alloc_page(vmf.p);
+  std::optional<Pfn> pfn;
+  if (copy_from && params_.copy.alloc_policy == AllocPolicy::kSameSubarray) {
+    // A frame RowClone FPM can copy into: the source's subarray, same place in the row.
+    const Pfn src = *copy_from;
+    // The never-used rows of the source's subarray first (in row order from the source's),
+    // then recently freed frames and fresh blocks.
+    const uint64_t rows = dram_map_.rows_per_subarray(), own = dram_map_.row_in_subarray(src);
+    for (uint64_t i = 1; i < rows && !pfn; ++i) {
+      const Pfn f = dram_map_.in_subarray_row(src, (own + i) % rows);
+      if (f.value < frames_.total()) pfn = frames_.alloc_exact(f);
+    }
+    if (!pfn)
+      pfn = frames_.alloc_where([&](Pfn f) { return dram_map_.fpm_pair(src, f); }, params_.copy.same_subarray_scan);
+    ++(pfn ? same_subarray_hits_ : same_subarray_misses_);
+  }
+  if (!pfn) pfn = alloc_page(vmf.p);
   if (!pfn) return std::nullopt;
   FrameInfo& fi = frames_.info(*pfn);
   fi.flags = frame_flags::kAnon | frame_flags::kAnonExclusive;

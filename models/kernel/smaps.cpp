@@ -177,6 +177,17 @@ void Kernel::report(StatSink& s) const {
     s.counter("table_pages", mem_.tables_in_use(), "frames", "Page-table pages allocated at the end of the run");
     s.counter("page_cache_pages", page_cache_.size(), "frames", "Pages held by the page cache (files, shared memory)");
   }
+  if (params_.copy.engine != CopyEngineKind::kCpuNt || params_.copy.zero_engine != ZeroEngineKind::kCopy) {
+    StatSink::Scope e(s, "copy_engine");
+    copy_engine_->report(s);
+  }
+  if (params_.copy.alloc_policy == AllocPolicy::kSameSubarray) {
+    StatSink::Scope a(s, "alloc");
+    s.counter("same_subarray_hits", same_subarray_hits_, "frames",
+              "Copy-on-write frames placed in the source's subarray (kernel.alloc.policy=same_subarray)");
+    s.counter("same_subarray_misses", same_subarray_misses_, "frames",
+              "Copy-on-write frames for which no free frame in the source's subarray was found");
+  }
   for (size_t i = 0; i < fork_log_.size(); ++i) {
     const ForkRecord& r = fork_log_[i];
     StatSink::Scope e(s, "forks." + std::to_string(i));

@@ -42,6 +42,7 @@ class CachesModule : public sc_core::sc_module, public DataMemIf, public PteMemI
   void prefetch_pte(PhysAddr pa) override { direct_.prefetch_pte(pa); }
   bool peek_pte(PhysAddr pa, uint64_t& value) const override { return direct_.peek_pte(pa, value); }
   const MemoryHierarchy& hierarchy() const { return hierarchy_; }
+  MemoryHierarchy& hierarchy() { return hierarchy_; }  // the kernel's copy engine cleans and fills lines
 
  private:
   void b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay);
