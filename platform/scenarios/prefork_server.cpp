@@ -108,10 +108,12 @@ class PreforkServer final : public Scenario {
       if (scratch_) p.mmap_anon(pid, scratch_base(), scratch_);
       for (uint32_t k = 0; k < phases_; ++k) {
         p.loop(requests_done(k + 1) - requests_done(k), [this, pid, rng, heap_pages](uint64_t, Iteration& out) {
+          out.span_begin(pid, "request");  // closed loop: a request arrives when the worker is ready for it
           for (uint32_t i = 0; i < reads_; ++i) out.read(pid, kHeapBase + rng->below(heap_pages) * kPage);
           for (uint32_t i = 0; i < writes_; ++i) out.write(pid, kHeapBase + rng->below(heap_pages) * kPage);
           if (scratch_) out.write(pid, scratch_base(), scratch_);
           out.compute(pid, request_instructions_);
+          out.span_end(pid, "request");
         });
         p.post(pid, phase_label(k) + "-done-" + std::to_string(pid));
         p.await(pid, phase_label(k) + "-go");
