@@ -131,7 +131,7 @@ StopReason Executor::run(Process& p, TaskContext& ctx, Cycles slice_end) {
       if (!ctx.stream->next(ctx.record)) {
         drain();
         sync();
-        check_spans_ended(p, ctx, "its trace ends");
+        check_spans_ended(p, ctx, "reaches the end of its trace");
         env_.exit(p, "end of trace");
         return StopReason::kExited;
       }
