@@ -42,8 +42,12 @@ class PreforkServer final : public Scenario {
     r.add("phases", phases_, "phases", "Snapshots taken, one after each equal share of the requests", 1, 1000);
   }
 
-  ScenarioReport report(const ScenarioRun& run, trace::NameTable&, const ScenarioContext&) const override {
+  ScenarioReport report(const ScenarioRun& run, trace::NameTable&, const ScenarioContext& ctx) const override {
     ScenarioReport rep;
+    // Request latency over all workers (closed loop: a request arrives when its worker is ready).
+    auto& lat = rep.results["request_latency_usec"];
+    lat["count"] = stat(run.stats, "spans.request.count");
+    for (const char* q : {"p50", "p99", "p999", "max"}) lat[q] = ctx.usec(stat(run.stats, std::string("spans.request.") + q));
     auto& phases = rep.results["phases"] = nlohmann::json::array();
     rep.lines.push_back(format("prefork-server: %u workers over a %s heap; per worker (mean):", workers_,
                                bytes_text(heap_).c_str()));
@@ -81,6 +85,9 @@ class PreforkServer final : public Scenario {
                                  (unsigned long long)all_rss, (unsigned long long)all_pss));
       phases.push_back(std::move(ph));
     }
+    rep.lines.push_back(format("  request latency (us): %llu requests, p50 %.1f p99 %.1f p999 %.1f max %.1f",
+                               (unsigned long long)lat["count"].get<uint64_t>(), lat["p50"].get<double>(),
+                               lat["p99"].get<double>(), lat["p999"].get<double>(), lat["max"].get<double>()));
     return rep;
   }
 

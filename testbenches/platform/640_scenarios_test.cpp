@@ -281,6 +281,14 @@ TEST(PreforkServer, WritesMakeSharingDecay) {
   // Each worker copied at most 400 x 2 pages of the heap, plus its 64 KiB scratch.
   for (const auto& [pid, w] : ph[3]["workers"].items())
     EXPECT_LE(w["Private_kb"].get<uint64_t>(), 800u * 4 + 64) << pid;
+  // One span per request: 400 per worker (pids 2 and 3), none in the master.
+  EXPECT_EQ(at(r.stats, "spans.request.count"), 800u);
+  EXPECT_EQ(at(r.stats, "spans.request.processes.2.count"), 400u);
+  EXPECT_EQ(at(r.stats, "spans.request.processes.3.count"), 400u);
+  EXPECT_FALSE(r.stats["spans"]["request"]["processes"].contains("1"));
+  EXPECT_EQ(at(r.stats, "scenario.results.request_latency_usec.count"), 800u);
+  // A request's latency is at least its 2 CoW-capable heap writes' worth of work: never 0.
+  EXPECT_GT(at(r.stats, "spans.request.p50"), 0u);
 }
 
 TEST(Determinism, SameSeedSameStatsOtherSeedOtherWrites) {
