@@ -55,4 +55,38 @@ void write_outputs(const std::string& dir, const RunResult& r) {
   }
 }
 
+void write_histograms(const std::string& path, const RunResult& r) {
+  auto rows = [](const StatSink::HistogramBins& h, const std::string& lead) {
+    std::string t;
+    for (const auto& b : h.bins)
+      t += lead + std::to_string(b.lower) + "," + std::to_string(b.upper) + "," + std::to_string(b.count) + "\n";
+    return t;
+  };
+  bool one_file = path.size() > 4 && path.compare(path.size() - 4, 4, ".csv") == 0;
+  if (one_file) {
+    std::string t = "histogram,unit,lower,upper,count\n";
+    for (const auto& h : r.histograms) t += rows(h, h.path + "," + h.unit + ",");
+    std::string tmp = path + ".tmp";
+    write_file(tmp, t);
+    fs::rename(tmp, path);
+    return;
+  }
+  fs::path dir(path), stage = dir / ".cowsim-staging";
+  std::error_code ec;
+  fs::remove_all(stage, ec);
+  try {
+    fs::create_directories(stage);
+    for (const auto& h : r.histograms) write_file(stage / (safe_name(h.path) + ".csv"), "lower,upper,count\n" + rows(h, ""));
+    for (const auto& e : fs::directory_iterator(stage)) {
+      fs::path dest = dir / e.path().filename();
+      fs::remove(dest);
+      fs::rename(e.path(), dest);
+    }
+    fs::remove_all(stage);
+  } catch (const fs::filesystem_error& e) {
+    fs::remove_all(stage, ec);
+    throw InputError(path + ": cannot write histograms: " + e.what());
+  }
+}
+
 }  // namespace cowsim

@@ -141,6 +141,7 @@ RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config,
   system.report(s);
   r.stats = s.json();
   r.stats_text = s.text();
+  r.histograms = s.histograms();
   r.snapshots = system.kernel_module().snapshots();
   r.kernel_errors = system.kernel().errors();
   if (src.report) src.report(r);

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "models/common/stats.h"
 #include "models/kernel/kernel_module.h"
 #include "platform/sim_config.h"
 #include "platform/trace_plan.h"
@@ -35,6 +36,7 @@ struct RunResult {
   std::vector<SmapsSnapshot> snapshots;
   std::vector<std::string> kernel_errors;  // failed system calls (the run went on)
   std::vector<std::string> headlines;      // a scenario's results, for the terminal summary
+  std::vector<StatSink::HistogramBins> histograms;  // every latency histogram's bins (--histograms)
 };
 
 // Simulates `src` on the configured system. Throws InputError for bad traces and deadlocks.

@@ -43,6 +43,8 @@ class LatencyHistogram {
   double mean() const { return count_ ? static_cast<double>(sum_) / count_ : 0.0; }
   // Smallest recorded bin edge at or below which a fraction q of the samples lie.
   uint64_t percentile(double q) const;
+  // Samples in a bin (kBins: overflow); for exporting the bins, not on the hot path.
+  uint64_t bin_count(unsigned bin) const { return counts_[bin]; }
 
   // Bin of a value (kBins: overflow) and a bin's lower edge.
   static unsigned bin(uint64_t v) {

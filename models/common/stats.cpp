@@ -47,7 +47,18 @@ void StatSink::histogram(const std::string& name, const LatencyHistogram& h, con
   counter("p50", h.percentile(0.50), unit, (d + ": median").c_str());
   counter("p90", h.percentile(0.90), unit, (d + ": 90th percentile").c_str());
   counter("p99", h.percentile(0.99), unit, (d + ": 99th percentile").c_str());
+  counter("p999", h.percentile(0.999), unit, (d + ": 99.9th percentile").c_str());
+  counter("p9999", h.percentile(0.9999), unit, (d + ": 99.99th percentile").c_str());
   counter("max", h.max(), unit, (d + ": maximum").c_str());
+  HistogramBins hb{prefix_.substr(0, prefix_.size() - 1), unit ? unit : "", {}};
+  for (unsigned i = 0; i <= LatencyHistogram::kBins; ++i) {
+    uint64_t n = h.bin_count(i);
+    if (!n) continue;
+    // The overflow bin has no upper edge: it ends just above the largest sample.
+    uint64_t upper = i < LatencyHistogram::kBins ? LatencyHistogram::lower_edge(i + 1) : h.max() + 1;
+    hb.bins.push_back({LatencyHistogram::lower_edge(i), upper, n});
+  }
+  histograms_.push_back(std::move(hb));
 }
 
 }  // namespace cowsim

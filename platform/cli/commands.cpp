@@ -71,6 +71,7 @@ int run(const Args& args) {
       "out", po::value<std::string>()->default_value("cowsim-out"), "folder for stats.json, stats.txt, config.json, smaps/")(
       "strict", "make a failing system call (EINVAL, ENOMEM, ...) a fatal error")(
       "vcd", po::value<std::string>(), "also write a waveform of every core (state, pid, fault, shootdown) to FILE")(
+      "histograms", po::value<std::string>(), "also write every latency histogram's bins as CSV: FILE.csv, or a folder")(
       "quiet,q", "print nothing on success");
   add_config_options(o);
   po::positional_options_description pos;
@@ -95,6 +96,7 @@ int run(const Args& args) {
                          vm.count("vcd") ? vm["vcd"].as<std::string>() : "");
   std::string out = vm["out"].as<std::string>();
   write_outputs(out, r);
+  if (vm.count("histograms")) write_histograms(vm["histograms"].as<std::string>(), r);
   if (!vm.count("quiet")) std::cout << summarize(r, src.label) << "results in " << out << "/\n";
   return 0;
 }
