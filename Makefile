@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps configure build run test bench clean docs tutorial
+.PHONY: all deps configure build run test bench clean docs tutorial fuzz sanitize
 
 all: build
 
@@ -41,3 +41,13 @@ docs: build
 tutorial: configure
 	@cmake --build $(BUILD) -j $(JOBS) --target cowsim
 	@python3 scripts/make-tutorial.py $(BUILD)/platform/cowsim
+
+# Fuzzes every input reader (fuzz/, docs/reliability.md) with libFuzzer, ASan and UBSan for
+# FUZZ_SECONDS each, in the sanitizer build folder (build-sanitize).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@bash scripts/fuzz.sh build-sanitize $(FUZZ_SECONDS)
+
+# The sanitizer suite (ASan, UBSan) and a short run of every fuzzer: what CI runs after `make test`.
+sanitize: deps
+	@bash scripts/sanitize.sh build-sanitize $(or $(FUZZ_CI_SECONDS),25)

@@ -35,6 +35,10 @@ void SimConfig::declare(ParamRegistry& r) {
   {
     ParamRegistry::Scope s(r, "kernel");
     kernel.declare(r);
+    r.add("max_processes", max_processes, "processes",
+          "Most processes a trace may create in all (roots, forks and vforks); a trace past it is refused before "
+          "it runs, as a fork bomb. 32768 is Linux's default pid_max",
+          1, 1u << 22);
   }
 }
 

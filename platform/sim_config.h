@@ -17,6 +17,13 @@
 
 namespace cowsim {
 
+// Per-run limits from the command line: not parameters, they change whether a run is allowed,
+// never what it simulates (docs/reliability.md, "Limits").
+struct RunLimits {
+  uint64_t max_accesses = UINT64_MAX;  // --max-accesses: memory accesses, ranges expanded
+  uint64_t max_host_memory = 0;        // --max-host-memory, bytes; 0: the host's available memory
+};
+
 struct SimConfig {
   uint32_t cores = 1;
   uint64_t seed = 1;
@@ -26,6 +33,10 @@ struct SimConfig {
   WalkerParams walker;
   MemoryParams memory;
   KernelParams kernel;
+  // kernel.max_processes (declared with the kernel's parameters; kept here until the kernel
+  // parameters' files settle): how many processes a trace may create in all.
+  uint32_t max_processes = 32768;
+  RunLimits limits;
 
   void declare(ParamRegistry& r);
 };

@@ -6,10 +6,15 @@
 #include <sstream>
 
 #include "models/common/error.h"
+#include "models/walker/walker.h"
+#include "platform/host_memory.h"
+#include "platform/invariants.h"
 #include "platform/scenarios/scenario.h"
+#include "platform/progress.h"
 #include "platform/system.h"
+#include "platform/timeseries.h"
 #include "platform/waveform.h"
-#include "traces/pid_filter.h"
+#include "traces/pid_demux.h"
 
 namespace cowsim {
 
@@ -90,23 +95,80 @@ std::string deadlock_report(const Kernel& k, const trace::NameTable& names) {
   return out;
 }
 
+// The simulation in slices of simulated time, sampling or drawing progress in between. The
+// scheduler only pauses between time steps, so the run is the one sc_start() would give.
+void run_in_slices(System& system, TimeSeries* series, const RunOptions& opts, const TracePlan& plan,
+                   uint32_t frequency_mhz, std::chrono::steady_clock::time_point host_start) {
+  using namespace sc_core;
+  const uint64_t cycle_fs = system.cycle().value();
+  const bool by_access = plan.accesses > 0;
+  ProgressLine progress(opts.progress ? stderr : nullptr, by_access ? plan.accesses : plan.records,
+                        by_access ? "accesses" : "records");
+  // Without sampling, slices grow or shrink so the host checks the clock about 20 times a second.
+  uint64_t slice = series ? opts.sample_interval.value : uint64_t{frequency_mhz} * 10;  // 10 us
+  uint64_t next = slice;  // the next sample's cycle
+  for (bool first = true;; first = false) {
+    auto t0 = std::chrono::steady_clock::now();
+    const uint64_t target = next * cycle_fs;
+    // Nothing happens before the target: skip the slice (sc_start would warn W571).
+    if (first || (sc_pending_activity() && sc_time_stamp().value() + sc_time_to_pending_activity().value() < target))
+      sc_start(sc_time::from_value(target - sc_time_stamp().value()), SC_EXIT_ON_STARVATION);
+    uint64_t now = sc_time_stamp().value() / cycle_fs;
+    bool done = !sc_pending_activity() || sc_get_status() == SC_STOPPED;
+    if (series) series->sample(Cycles{done ? now : next});
+    if (opts.progress) {
+      auto t1 = std::chrono::steady_clock::now();
+      uint64_t records = 0;
+      for (const auto& c : system.cores()) records += by_access ? c->accesses() : c->records();
+      progress.update(std::chrono::duration<double>(t1 - host_start).count(), records,
+                      static_cast<double>(now) / (frequency_mhz * 1e6));
+      if (!series) {
+        double took = std::chrono::duration<double>(t1 - t0).count();
+        if (took < 0.025) slice *= 2;
+        else if (took > 0.1 && slice > 1000) slice /= 2;
+      }
+    }
+    if (done) break;
+    next += slice;
+  }
+  progress.finish();
+}
+
 }  // namespace
 
 RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config, const TraceSource& src,
-                   trace::NameTable& names, bool strict, const std::string& vcd_path) {
+                   trace::NameTable& names, bool strict, const std::string& vcd_path, const RunOptions& opts) {
   auto host_start = std::chrono::steady_clock::now();
-  TracePlan plan = plan_trace(src.open, cfg.cores);
+  PlanLimits limits;
+  limits.user_limit = user_address_limit(cfg.walker.levels);
+  limits.frames = cfg.memory.size >> kPageShift;
+  limits.max_accesses = cfg.limits.max_accesses;
+  limits.max_processes = cfg.max_processes;
+  TracePlan plan = plan_trace(src.open, cfg.cores, limits);
   if (plan.roots.empty()) throw InputError(src.label + ": the trace has no records");
+  const uint64_t host_budget = cfg.limits.max_host_memory ? cfg.limits.max_host_memory : available_host_memory();
+  const uint64_t host_need = estimate_host_memory(cfg, plan);
+  if (host_need > host_budget)
+    throw InputError(src.label + ": the run would need about " + std::to_string(host_need >> 20) +
+                     " MiB of host memory (" + std::to_string(plan.touched_pages) + " pages touched), more than " +
+                     (cfg.limits.max_host_memory ? "--max-host-memory " : "the host has available: ") +
+                     std::to_string(host_budget >> 20) + " MiB; refused before simulating");
+  HostMemoryWatch host_watch(host_budget);
 
   sc_core::sc_set_time_resolution(1, sc_core::SC_FS);
-  const StreamOpener& open = src.open;
-  System system("system", cfg, names, [&open](uint32_t pid) {
-    return std::make_unique<trace::PidFilter>(open(), pid);
-  }, strict);
+  // One reader for all processes (a filter each re-read the trace per process: quadratic).
+  auto demux = std::make_shared<trace::PidDemux>(src.open);
+  System system("system", cfg, names, [demux](uint32_t pid) { return demux->stream(pid); }, strict);
   for (uint32_t pid : plan.roots) system.kernel().start_process(pid, Cycles{0});
   std::optional<Waveform> wave;
   if (!vcd_path.empty()) wave.emplace(vcd_path, system);
-  sc_core::sc_start();
+  std::optional<TimeSeries> series;
+  if (opts.sample_interval.value) series.emplace(system);
+  if (!series && !opts.progress) {
+    sc_core::sc_start();
+  } else {
+    run_in_slices(system, series ? &*series : nullptr, opts, plan, cfg.core.frequency_mhz, host_start);
+  }
   system.rethrow_errors();
   if (system.kernel().any_alive())
     throw InputError(src.label + ": the trace deadlocks; blocked forever:" + deadlock_report(system.kernel(), names));
@@ -114,6 +176,7 @@ RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config,
 
   Cycles end{sc_core::sc_time_stamp().value() / system.cycle().value()};
   system.kernel().finish(end);
+  check_tables_freed(system.kernel(), system.physical_memory());
   double host = std::chrono::duration<double>(std::chrono::steady_clock::now() - host_start).count();
 
   RunResult r;
@@ -141,7 +204,8 @@ RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config,
   system.report(s);
   r.stats = s.json();
   r.stats_text = s.text();
-  r.histograms = s.histograms();
+  r.histograms = s.bins();
+  if (series) r.timeseries_csv = series->csv();
   r.snapshots = system.kernel_module().snapshots();
   r.kernel_errors = system.kernel().errors();
   if (src.report) src.report(r);

@@ -7,7 +7,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "models/common/stats.h"
 #include "models/kernel/kernel_module.h"
 #include "platform/sim_config.h"
 #include "platform/trace_plan.h"
@@ -36,13 +35,21 @@ struct RunResult {
   std::vector<SmapsSnapshot> snapshots;
   std::vector<std::string> kernel_errors;  // failed system calls (the run went on)
   std::vector<std::string> headlines;      // a scenario's results, for the terminal summary
-  std::vector<StatSink::HistogramBins> histograms;  // every latency histogram's bins (--histograms)
+  nlohmann::json histograms;               // histograms.json: every latency histogram's bins
+  std::string timeseries_csv;              // timeseries.csv, with --sample-interval (else empty)
+};
+
+// What a run does besides simulating; none of it changes the statistics.
+struct RunOptions {
+  Cycles sample_interval{0};  // 0: no time series
+  bool progress = false;      // draw a progress line on stderr (platform/progress.h)
 };
 
 // Simulates `src` on the configured system. Throws InputError for bad traces and deadlocks.
 // `vcd_path`: also write a waveform there (platform/waveform.h).
 RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config, const TraceSource& src,
-                   trace::NameTable& names, bool strict, const std::string& vcd_path = "");
+                   trace::NameTable& names, bool strict, const std::string& vcd_path = "",
+                   const RunOptions& opts = {});
 
 // A few lines for the terminal: what ran, how long, and per process faults and memory.
 std::string summarize(const RunResult& r, const std::string& label);

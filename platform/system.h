@@ -31,8 +31,12 @@ class System : public sc_core::sc_module {
 
   sc_core::sc_time cycle() const { return cycle_; }
   Kernel& kernel() { return kernel_; }
+  const PhysicalMemory& physical_memory() const { return phys_; }
+  const Kernel& kernel() const { return kernel_; }
   const KernelModule& kernel_module() const { return kernel_module_; }
   const std::vector<std::unique_ptr<Core>>& cores() const { return cores_; }
+  const std::vector<std::unique_ptr<TlbModule>>& tlbs() const { return tlbs_; }
+  const std::vector<std::unique_ptr<WalkerModule>>& walkers() const { return walkers_; }
   void report(StatSink& s) const;  // cores.* and kernel.*
   void rethrow_errors() const;     // an exception a core thread stopped on
 

@@ -1,15 +1,43 @@
 #include "platform/trace_plan.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <unordered_map>
 
 #include "models/common/error.h"
+#include "models/common/types.h"
 
 namespace cowsim {
 
 using trace::Op;
 
-TracePlan plan_trace(const StreamOpener& open, unsigned cores) {
+namespace {
+
+// Distinct 4 KiB pages an access record touches (a range with a stride below a page touches
+// every page it spans; a larger stride one page per access).
+uint64_t pages_touched(const trace::Record& r) {
+  if (!r.is_range()) return 1;
+  if (r.stride >= kPageSize) return r.accesses();
+  const uint64_t first = r.addr >> kPageShift, last = (r.addr + r.len - 1) >> kPageShift;
+  return last - first + 1;
+}
+
+std::string hex(uint64_t v) {
+  char b[24];
+  std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
+  return b;
+}
+
+std::string size_text(uint64_t bytes) {
+  const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  int u = 0;
+  while (u < 5 && bytes >= 1024 && bytes % 1024 == 0) bytes /= 1024, ++u;
+  return std::to_string(bytes) + " " + units[u];
+}
+
+}  // namespace
+
+TracePlan plan_trace(const StreamOpener& open, unsigned cores, const PlanLimits& limits) {
   struct Pid {
     uint64_t first_seen;
     uint32_t parent = 0;  // nonzero: created by fork/vfork of this pid
@@ -30,7 +58,23 @@ TracePlan plan_trace(const StreamOpener& open, unsigned cores) {
     if (self.exited) fail("pid " + std::to_string(r.pid) + " has a record after its exit");
     ++plan.records;
     plan.accesses += r.accesses();
+    if (plan.accesses > limits.max_accesses)
+      fail("the trace has more than --max-accesses " + std::to_string(limits.max_accesses) +
+           " memory accesses (range records expanded); refused before simulating");
+    if (r.is_access()) {
+      const uint64_t pages = pages_touched(r);
+      plan.touched_pages += pages;
+      if (r.op == Op::kWrite && pages > limits.frames)
+        fail("this write range touches " + std::to_string(pages) + " pages, more than the " +
+             std::to_string(limits.frames) + " frames of memory.size = " + size_text(limits.frames << kPageShift) +
+             ": it cannot complete without running out of memory");
+    }
     switch (r.op) {
+      case Op::kMmap:
+        if (r.len > limits.user_limit || r.addr > limits.user_limit - r.len)
+          fail("mmap range [" + hex(r.addr) + ", +" + size_text(r.len) + ") ends beyond the " + size_text(limits.user_limit) +
+               " user address space of the configured paging (walker.levels = 5 gives 64 PiB)");
+        break;
       case Op::kFork:
       case Op::kVfork: {
         uint32_t child = static_cast<uint32_t>(r.addr);
@@ -54,6 +98,9 @@ TracePlan plan_trace(const StreamOpener& open, unsigned cores) {
       case Op::kExit: self.exited = true; break;
       default: break;
     }
+    if (pids.size() > limits.max_processes)
+      fail("the trace creates more than kernel.max_processes = " + std::to_string(limits.max_processes) +
+           " processes (a fork bomb?); raise the limit with --set kernel.max_processes=N");
   }
   // Roots in order of first appearance; a pid some record forks is never a root, wherever its
   // own records sit in the file.

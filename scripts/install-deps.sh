@@ -6,7 +6,11 @@ packages=(
   build-essential cmake pkg-config
   libsystemc-dev libboost-dev libboost-program-options-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang-14 libclang-rt-14-dev  # make fuzz: libFuzzer and the sanitizers (docs/reliability.md)
   valgrind  # cowsim capture, and the live Lackey import test (docs/real-traces.md)
+  python3-matplotlib chromium  # cowsim report, and its test in headless Chromium (docs/reports.md)
+  libyaml-cpp-dev libsqlite3-dev sqlite3  # cowsim sweep: SPEC parsing with line numbers, results database (docs/sweeps.md)
+  slurm-wlm munge  # the Slurm backend test runs a one-node cluster on localhost (scripts/slurm-local.sh)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -19,7 +19,7 @@ The template is Markdown with these additions (lines starting with %%):
     %% end
     %% run cowsim ARGS              runs cowsim in the work folder and shows the command and its
     %% keep REGEX                   output (optionally only the lines matching REGEX); with
-                                    `--out DIR`, DIR's stats.json and config.json become S["DIR"]
+                                    `-o/--out DIR`, DIR's stats.json and config.json become S["DIR"]
     %% py                           Python run in the template's namespace (HELPERS below, and
     ...                             run("cowsim ARGS") for runs not shown); emit(text) pastes text
     %% end
@@ -110,8 +110,9 @@ class Renderer:
             raise TemplateError(f"{where}: cannot run {self.cowsim}: {e.strerror}") from e
         if p.returncode != 0:
             raise TemplateError(f"{where}: '{command}' failed with exit code {p.returncode}:\n{p.stdout}{p.stderr}")
-        if "--out" in argv:
-            folder = argv[argv.index("--out") + 1]
+        out_opt = next((o for o in ("--out", "-o", "--output") if o in argv), None)
+        if argv[1:2] == ["run"] and out_opt:
+            folder = argv[argv.index(out_opt) + 1]
             self.ns["S"][folder] = self.ns["load_run"](folder)
         text = HOST_TIME.sub("", p.stdout + p.stderr)
         if re.search(r"host.second|of host time", text):

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -16,12 +17,16 @@ ByteSource::ByteSource(const std::string& path) : path_(path) {
   fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0) throw InputError(path + ": cannot open: " + std::strerror(errno));
   struct stat st;
+  const bool known = ::fstat(fd_, &st) == 0;
   // A directory opens fine but fails on read; say so up front.
-  if (::fstat(fd_, &st) == 0 && S_ISDIR(st.st_mode)) {
+  if (known && S_ISDIR(st.st_mode)) {
     ::close(fd_);
     throw InputError(path + ": cannot open: " + std::strerror(EISDIR));
   }
-  buf_.resize(kBlockSize);
+  // A small file gets a buffer its size (a run opens the trace once per process, and zeroing
+  // 1 MiB each time dominated small runs and fuzzing); fill() grows it if the file grows.
+  const bool sized = known && S_ISREG(st.st_mode) && st.st_size >= 0 && uint64_t(st.st_size) < kBlockSize;
+  buf_.resize(sized ? size_t(st.st_size) + 1 : kBlockSize);
 }
 
 ByteSource::~ByteSource() {
@@ -29,7 +34,8 @@ ByteSource::~ByteSource() {
 }
 
 size_t ByteSource::fill(size_t n) {
-  if (n > buf_.size()) throw std::logic_error("ByteSource::fill: request larger than the buffer");
+  if (n > kBlockSize) throw std::logic_error("ByteSource::fill: request larger than the buffer");
+  if (n > buf_.size()) buf_.resize(std::max(n, std::min(kBlockSize, 2 * buf_.size())));
   if (end_ - pos_ >= n || eof_) return end_ - pos_;
   if (pos_ != 0) {
     std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);

@@ -122,11 +122,13 @@ class TextReader : public RecordStream {
         return v;
       case NumberStatus::kTooLarge:
         fail("number " + quote(shown) + " for " + field + " does not fit in 64 bits");
+      case NumberStatus::kNotWhole:
+        fail("number " + quote(shown) + " for " + field + " is not a whole number");
       case NumberStatus::kBad:
         break;
     }
     fail(std::string("bad number ") + quote(shown) + " for " + field +
-         (suffix ? " (decimal, optionally with a K/M/G/T suffix, or 0x hex)" : " (decimal or 0x hex)"));
+         (suffix ? " (decimal like 4096, 64K, 8GB or 1.5GiB, or 0x hex)" : " (decimal or 0x hex)"));
   }
 
   // Checks the field count against the op's usage: tokens 2..n_-1 are its operands.

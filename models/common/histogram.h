@@ -38,13 +38,12 @@ class LatencyHistogram {
     if (cycles < min_) min_ = cycles;
   }
   uint64_t count() const { return count_; }
+  uint64_t bin_count(unsigned bin) const { return counts_[bin]; }  // bin <= kBins
   uint64_t max() const { return count_ ? max_ : 0; }
   uint64_t min() const { return count_ ? min_ : 0; }
   double mean() const { return count_ ? static_cast<double>(sum_) / count_ : 0.0; }
   // Smallest recorded bin edge at or below which a fraction q of the samples lie.
   uint64_t percentile(double q) const;
-  // Samples in a bin (kBins: overflow); for exporting the bins, not on the hot path.
-  uint64_t bin_count(unsigned bin) const { return counts_[bin]; }
 
   // Bin of a value (kBins: overflow) and a bin's lower edge.
   static unsigned bin(uint64_t v) {

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "models/common/error.h"
+#include "models/common/size_text.h"
 
 namespace cowsim {
 
@@ -25,7 +26,10 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
 }
 
 [[noreturn]] void bad_value(const std::string& path, const json& j, const std::string& expected) {
-  throw InputError("parameter '" + path + "': invalid value " + j.dump() + " (expected " + expected + ")");
+  // A value from the command line may be any bytes: invalid UTF-8 is shown replaced, not a
+  // json::type_error (found by fuzz/scenario_fuzzer; fuzz/regressions/scenario/).
+  throw InputError("parameter '" + path + "': invalid value " + j.dump(-1, ' ', false, json::error_handler_t::replace) +
+                   " (expected " + expected + ")");
 }
 
 template <class T>
@@ -40,7 +44,14 @@ void add_unsigned(std::vector<ParamInfo>& params, std::string path, T& v, const 
                       if (j.is_number_unsigned() || (j.is_number_integer() && j.get<int64_t>() >= 0)) {
                         x = j.get<uint64_t>();
                       } else if (j.is_string()) {
-                        if (!parse_size(j.get<std::string>(), x)) bad_value(path, j, "an integer in " + range);
+                        switch (parse_size_text(j.get<std::string>(), true, x)) {
+                          case SizeStatus::kOk: break;
+                          case SizeStatus::kNotWhole:
+                            bad_value(path, j, "a whole number in " + range + "; this one has a fraction left");
+                          case SizeStatus::kTooLarge: bad_value(path, j, "an integer in " + range + "; this one overflows 64 bits");
+                          case SizeStatus::kBad:
+                            bad_value(path, j, "an integer in " + range + ", like 4096, 0x1000, 64K, 8GB or 1.5GiB");
+                        }
                       } else {
                         bad_value(path, j, "an integer in " + range);
                       }
@@ -217,37 +228,7 @@ json ParamRegistry::to_json() const {
 }
 
 bool parse_size(const std::string& text, uint64_t& out) {
-  if (text.empty()) return false;
-  size_t i = 0;
-  uint64_t base = 10, v = 0;
-  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) { base = 16; i = 2; }
-  size_t digits = 0;
-  for (; i < text.size(); ++i, ++digits) {
-    char c = text[i];
-    uint64_t d;
-    if (c >= '0' && c <= '9') d = c - '0';
-    else if (base == 16 && c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    else if (base == 16 && c >= 'A' && c <= 'F') d = c - 'A' + 10;
-    else break;
-    if (v > (UINT64_MAX - d) / base) return false;
-    v = v * base + d;
-  }
-  if (digits == 0) return false;
-  if (i < text.size()) {
-    if (i + 1 != text.size()) return false;
-    unsigned shift;
-    switch (text[i]) {
-      case 'K': shift = 10; break;
-      case 'M': shift = 20; break;
-      case 'G': shift = 30; break;
-      case 'T': shift = 40; break;
-      default: return false;
-    }
-    if (v > (UINT64_MAX >> shift)) return false;
-    v <<= shift;
-  }
-  out = v;
-  return true;
+  return parse_size_text(text, true, out) == SizeStatus::kOk;
 }
 
 }  // namespace cowsim

@@ -72,8 +72,8 @@ class ParamRegistry {
   std::string prefix_;
 };
 
-// Parses an unsigned integer with an optional K/M/G/T suffix (powers of 1024), decimal or 0x hex.
-// Returns false on any malformation or overflow.
+// Parses a size by the one rule of models/common/size_text.h (64K, 8GB, 1.5GiB, 0x1000).
+// Returns false on any malformation, fraction left over or overflow.
 bool parse_size(const std::string& text, uint64_t& out);
 
 }  // namespace cowsim

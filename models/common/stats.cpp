@@ -40,6 +40,15 @@ void StatSink::text(const std::string& name, const std::string& v, const char* d
 }
 
 void StatSink::histogram(const std::string& name, const LatencyHistogram& h, const char* unit, const char* desc) {
+  {
+    nlohmann::json edges = nlohmann::json::array(), counts = nlohmann::json::array();
+    for (unsigned b = 0; b <= LatencyHistogram::kBins; ++b) {
+      if (!h.bin_count(b)) continue;
+      edges.push_back(b < LatencyHistogram::kBins ? LatencyHistogram::lower_edge(b) : h.max());
+      counts.push_back(h.bin_count(b));
+    }
+    bins_[prefix_ + name] = {{"unit", unit}, {"lower_edges", edges}, {"counts", counts}};
+  }
   Scope s(*this, name);
   std::string d(desc);
   counter("count", h.count(), "samples", (d + ": number of samples").c_str());
@@ -50,15 +59,6 @@ void StatSink::histogram(const std::string& name, const LatencyHistogram& h, con
   counter("p999", h.percentile(0.999), unit, (d + ": 99.9th percentile").c_str());
   counter("p9999", h.percentile(0.9999), unit, (d + ": 99.99th percentile").c_str());
   counter("max", h.max(), unit, (d + ": maximum").c_str());
-  HistogramBins hb{prefix_.substr(0, prefix_.size() - 1), unit ? unit : "", {}};
-  for (unsigned i = 0; i <= LatencyHistogram::kBins; ++i) {
-    uint64_t n = h.bin_count(i);
-    if (!n) continue;
-    // The overflow bin has no upper edge: it ends just above the largest sample.
-    uint64_t upper = i < LatencyHistogram::kBins ? LatencyHistogram::lower_edge(i + 1) : h.max() + 1;
-    hb.bins.push_back({LatencyHistogram::lower_edge(i), upper, n});
-  }
-  histograms_.push_back(std::move(hb));
 }
 
 }  // namespace cowsim

@@ -24,45 +24,23 @@ void Core::end_of_elaboration() {
   exec_->set_tracing(tracing_);
 }
 
-void Core::trace(sc_core::sc_trace_file* tf) {
-  tracing_ = true;
-  std::string n = name();
-  sc_core::sc_trace(tf, state_sig_, n + ".state");
-  sc_core::sc_trace(tf, pid_sig_, n + ".pid");
-  sc_core::sc_trace(tf, fault_sig_, n + ".fault");
-  sc_core::sc_trace(tf, shootdown_sig_, n + ".shootdown");
-}
-
-void Core::wait_until(uint64_t cycle) {
-  // Only SystemC time moves (waited_ records how far past base it is); the core's local
-  // clock and its quantum are untouched, so a traced run simulates exactly like one without.
-  cycle = std::min(std::max(cycle, traced_at_), clock_.now().value);  // monotonic, never ahead of the core
-  traced_at_ = cycle;
-  if (cycle <= clock_.base + waited_) return;
-  sc_core::wait(sc_core::sc_time::from_value(cycle_.value() * (cycle - clock_.base - waited_)));
-  waited_ = cycle - clock_.base;
-}
-
 void Core::trace_state(CoreState s, Cycles at, bool fault) {
-  wait_until(at.value);
-  state_sig_.write(static_cast<unsigned>(s));
-  fault_sig_.write(fault);
+  const uint64_t cycle = std::min(std::max(at.value, traced_at_), clock_.now().value);
+  traced_at_ = cycle;
+  record(cycle, WaveSignal::kState, static_cast<uint32_t>(s));
+  record(cycle, WaveSignal::kFault, fault);
 }
 
 void Core::sync() {
   ++syncs_;
   uint64_t irq = os_->take_interrupt_cycles(id_);  // shootdowns other cores sent this one
-  if (tracing_ && irq) {
-    wait_until(clock_.now().value);
-    shootdown_sig_.write(true);
-  }
+  if (tracing_ && irq) record(clock_.now().value, WaveSignal::kShootdown, 1);
   clock_.offset += irq;
   exec_->add_busy(Cycles{irq});
-  if (clock_.offset > waited_) sc_core::wait(sc_core::sc_time::from_value(cycle_.value() * (clock_.offset - waited_)));
+  if (clock_.offset > 0) sc_core::wait(sc_core::sc_time::from_value(cycle_.value() * clock_.offset));
   clock_.offset = 0;
-  waited_ = 0;
   clock_.base = sc_core::sc_time_stamp().value() / cycle_.value();
-  if (tracing_ && irq) shootdown_sig_.write(false);
+  if (tracing_ && irq) record(clock_.base, WaveSignal::kShootdown, 0);
 }
 
 FaultResult Core::raise_fault(Process& p, const Fault& f) {
@@ -106,7 +84,7 @@ void Core::run_processes() {
     // A forked child may not run before its fork has returned in the parent.
     if (p->ready_at > clock_.now()) clock_.offset += (p->ready_at - clock_.now()).value;
     if (tracing_) {
-      pid_sig_.write(p->pid);
+      record(clock_.now().value, WaveSignal::kPid, p->pid);
       trace_state(CoreState::kInKernel, clock_.now(), false);  // the context switch
     }
     Cycles cs = os_->switch_to(id_, *p);

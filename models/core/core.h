@@ -7,6 +7,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include <systemc>
 #include <tlm>
@@ -19,6 +20,14 @@
 #include "models/tlb/translate_if.h"
 
 namespace cowsim {
+
+// One value change of a core's waveform signal, at a cycle of simulated time.
+enum class WaveSignal : uint8_t { kState, kPid, kFault, kShootdown };
+struct WaveEvent {
+  uint64_t cycle;
+  WaveSignal signal;
+  uint32_t value;
+};
 
 class Core : public sc_core::sc_module, private ExecEnv {
  public:
@@ -35,10 +44,11 @@ class Core : public sc_core::sc_module, private ExecEnv {
   const char* kind() const override { return "cowsim::Core"; }
 
   void report(StatSink& s) const;
-  // Adds this core's signals to a waveform: state (CoreState), pid, fault, shootdown. From
-  // then on the core synchronises at every state change, so the waveform shows when things
-  // happen (multi-core runs may then interleave slightly differently: docs/waveforms.md).
-  void trace(sc_core::sc_trace_file* tf);
+  // Records this core's signals for a waveform: state (CoreState), pid, fault, shootdown,
+  // each change with the cycle it happens at. Recording never waits in SystemC time, so a
+  // traced run simulates exactly like one without (platform/waveform.h writes the file).
+  void record_waveform() { tracing_ = true; }
+  const std::vector<WaveEvent>& wave() const { return wave_; }
   uint64_t accesses() const { return exec_ ? exec_->accesses() : 0; }
   uint64_t records() const { return exec_ ? exec_->records() : 0; }
   // What stopped this core's thread with an exception, if anything did.
@@ -56,7 +66,7 @@ class Core : public sc_core::sc_module, private ExecEnv {
   void exit(Process& p, const std::string& reason) override { os_->exit(p, reason, clock_.now()); }
   bool others_runnable() override { return os_->others_runnable(id_); }
   void trace_state(CoreState s, Cycles at, bool fault) override;
-  void wait_until(uint64_t cycle);  // moves SystemC time to `cycle` without changing local time
+  void record(uint64_t cycle, WaveSignal s, uint32_t v) { wave_.push_back({cycle, s, v}); }
 
   unsigned id_;
   CoreParams params_;
@@ -71,12 +81,10 @@ class Core : public sc_core::sc_module, private ExecEnv {
   FaultExtension ext_;
   uint64_t switches_ = 0, syncs_ = 0, idle_waits_ = 0;
   std::exception_ptr error_;
-  // Waveform signals (written only when tracing).
+  // Waveform (recorded only when tracing).
   bool tracing_ = false;
-  uint64_t traced_at_ = 0;
-  uint64_t waited_ = 0;  // how far SystemC time is past clock_.base after waveform waits
-  sc_core::sc_signal<unsigned> state_sig_{"wave_state", 0}, pid_sig_{"wave_pid", 0};
-  sc_core::sc_signal<bool> fault_sig_{"wave_fault", false}, shootdown_sig_{"wave_shootdown", false};
+  uint64_t traced_at_ = 0;  // state changes are recorded in order, never ahead of local time
+  std::vector<WaveEvent> wave_;
 };
 
 }  // namespace cowsim

@@ -4,7 +4,7 @@
 
 namespace cowsim {
 
-std::optional<FaultOutcome> Kernel::giant_fault(Process& p, Vma& v, uint64_t va, bool write, unsigned core, Cost& c) {
+std::optional<FaultOutcome> Kernel::hugetlb_fault(Process& p, Vma& v, uint64_t va, bool write, unsigned core, Cost& c) {
   AddressSpace& mm = *p.mm;
   uint64_t gaddr = va & ~(kGiantPageSize - 1);
   constexpr uint64_t kSmallPages = kGiantPageSize / kPageSize;
@@ -34,7 +34,7 @@ std::optional<FaultOutcome> Kernel::giant_fault(Process& p, Vma& v, uint64_t va,
       } else {
         auto head = fresh();
         if (!head) return std::nullopt;
-        c.add(Step::kZero, cost_.giant_zero);
+        copy_engine_->zero(*head, kGiantPageSize, core, c);
         frames_.info(*head).flags |= frame_flags::kPageCache;
         ++frames_.info(*head).refcount;  // the cache's own reference
         page_cache_.emplace(key, *head);
@@ -46,7 +46,7 @@ std::optional<FaultOutcome> Kernel::giant_fault(Process& p, Vma& v, uint64_t va,
     }
     auto head = fresh();
     if (!head) return std::nullopt;
-    c.add(Step::kZero, cost_.giant_zero);
+    copy_engine_->zero(*head, kGiantPageSize, core, c);
     frames_.info(*head).flags |= frame_flags::kAnon | frame_flags::kAnonExclusive;
     v.anon_vma = true;
     *pud = frame_address(*head).value | bits | (write ? pte_bits::kDirty : 0);
@@ -64,11 +64,11 @@ std::optional<FaultOutcome> Kernel::giant_fault(Process& p, Vma& v, uint64_t va,
   }
   auto copy = fresh();
   if (!copy) return std::nullopt;
-  c.add(Step::kCopy, cost_.giant_copy);
+  copy_engine_->copy(head, *copy, kGiantPageSize, core, c);
   frames_.info(*copy).flags |= frame_flags::kAnon | frame_flags::kAnonExclusive;
   unref_page(head, false);
   *pud = frame_address(*copy).value | bits | pte_bits::kDirty;
-  flush_range(mm, gaddr, gaddr + kGiantPageSize, core, c);
+  flush_tlb_mm_range(mm, gaddr, gaddr + kGiantPageSize, core, c);
   p.pages_copied += kSmallPages;
   p.bytes_copied += kGiantPageSize;
   return FaultOutcome::kHugetlbCopy;

@@ -1,7 +1,8 @@
 // The Linux kernel model (SystemC-free logic): processes and their address spaces, the page
 // fault handler (zero fill, zero page, copy-on-write, page cache), the memory syscalls, fork,
 // exec and exit, a per-core scheduler, TLB shootdowns and smaps accounting. Every operation
-// returns the cycles it costs the calling core; docs/kernel-model.md has the rules.
+// returns the cycles it costs the calling core; docs/kernel-model.md has the rules and the map
+// of which file holds which Linux function.
 #pragma once
 
 #include <cstdint>
@@ -13,26 +14,19 @@
 
 #include "models/common/histogram.h"
 #include "models/common/stats.h"
+#include "models/kernel/copy_engine.h"
 #include "models/kernel/cost.h"
+#include "models/kernel/fork_strategy.h"
 #include "models/kernel/frame_allocator.h"
 #include "models/kernel/kernel_params.h"
 #include "models/kernel/page_tables.h"
 #include "models/kernel/process.h"
 #include "models/memory/physical_memory.h"
+#include "models/tlb/tlb_control.h"
 #include "models/walker/walk_result.h"
 #include "traces/record.h"
 
 namespace cowsim {
-
-// TLB maintenance the kernel asks of a core's MMU.
-class TlbControl {
- public:
-  virtual ~TlbControl() = default;
-  virtual void invalidate_page(uint16_t pcid, VirtAddr va) = 0;  // INVLPG / INVPCID address
-  virtual void flush_pcid(uint16_t pcid) = 0;                     // INVPCID single context
-  virtual void flush_all() = 0;                                   // CR3 write without PCID
-  virtual void set_pcid(uint16_t pcid) = 0;                       // CR3 write: the running context
-};
 
 struct FaultResult {
   bool resolved = false;  // false: the process was killed (SIGSEGV or out of memory)
@@ -111,6 +105,20 @@ class Kernel {
     uint64_t interrupt_cycles = 0;   // shootdown IPIs received, not yet charged to the core
   };
   struct VmaStats;
+  // One fault at the PTE level (Linux's struct vm_fault).
+  struct VmFault {
+    Process& p;
+    AddressSpace& mm;
+    Vma& vma;
+    uint64_t va, page;
+    bool write;
+    unsigned core;
+    Cost& c;
+    uint64_t* pte;     // the entry being filled or changed
+    uint64_t user_rw;  // Present | User | NX as the VMA says
+    uint64_t writable; // Writable if the VMA is
+  };
+  friend class LinuxForkStrategy;
 
   Process& new_process(uint32_t pid, uint32_t parent, Cycles now);
   void enqueue(Process& p);
@@ -121,6 +129,25 @@ class Kernel {
   // Kills `p` from inside a fault: SIGSEGV or OOM.
   FaultResult kill(Process& p, const std::string& reason, Cost cost, Cycles now);
   std::optional<Pfn> alloc_page(Process& p);
+
+  // Page faults (memory.cpp). nullopt: out of memory, the process is killed.
+  std::optional<FaultOutcome> handle_pte_fault(VmFault& vmf);
+  std::optional<FaultOutcome> do_anonymous_page(VmFault& vmf);
+  std::optional<FaultOutcome> do_fault(VmFault& vmf);
+  FaultOutcome do_read_fault(VmFault& vmf, Pfn cached);
+  void do_fault_around(VmFault& vmf, uint64_t writable);
+  FaultOutcome do_shared_fault(VmFault& vmf, Pfn cached);
+  std::optional<FaultOutcome> do_cow_fault(VmFault& vmf, Pfn cached);
+  std::optional<FaultOutcome> do_wp_page(VmFault& vmf, Pfn pfn);
+  FaultOutcome wp_page_shared(VmFault& vmf, Pfn pfn);
+  FaultOutcome wp_page_reuse(VmFault& vmf, Pfn pfn);
+  std::optional<FaultOutcome> wp_page_copy(VmFault& vmf, Pfn pfn);
+  // A new private anonymous 4 KiB page, zeroed or copied from `copy_from` by the copy engine.
+  std::optional<Pfn> alloc_anon_page(VmFault& vmf, std::optional<Pfn> copy_from);
+  static void count_copy(Process& p);
+  // Linux's copy_page_range for one VMA at fork (fork.cpp); the linux fork strategy.
+  bool copy_page_range(AddressSpace& dst, AddressSpace& src, const Vma& v, ForkRecord& rec, uint32_t& tables,
+                       Cost& deposits);
   Pfn cache_page(uint64_t key, bool& allocated, bool& failed);
   uint64_t cache_key(const Vma& v, uint64_t addr) const;
   // Frees the page-cache pages of shared anonymous objects (shmem) that no VMA maps any more:
@@ -129,13 +156,13 @@ class Kernel {
   // Unmaps present pages in [start, end) and frees emptied tables; returns pages unmapped.
   // munmap's work (also mmap's MAP_FIXED replacement): zap, flush, drop the VMAs, and free
   // shared-memory objects nobody maps any more.
-  void unmap_range(AddressSpace& mm, uint64_t start, uint64_t end, unsigned core, Cost& c);
+  void do_munmap(AddressSpace& mm, uint64_t start, uint64_t end, unsigned core, Cost& c);
   // Huge pages cut by the range are split first, at `core`'s expense in `c`.
-  uint64_t zap(AddressSpace& mm, uint64_t start, uint64_t end, unsigned core, Cost& c);
-  uint64_t teardown(AddressSpace& mm);  // returns pages unmapped
+  uint64_t zap_page_range(AddressSpace& mm, uint64_t start, uint64_t end, unsigned core, Cost& c);
+  uint64_t exit_mmap(AddressSpace& mm);  // returns pages unmapped
   // Removes stale translations of [start, end) of `mm` from every core that runs it.
-  void flush_range(const AddressSpace& mm, uint64_t start, uint64_t end, unsigned core, Cost& c);
-  void flush_mm(const AddressSpace& mm, unsigned core, Cost& c);
+  void flush_tlb_mm_range(const AddressSpace& mm, uint64_t start, uint64_t end, unsigned core, Cost& c);
+  void flush_tlb_mm(const AddressSpace& mm, unsigned core, Cost& c);
   VmaStats account(const AddressSpace& mm, const Vma& v) const;
 
   // Folio-aware reference counting: a 4 KiB frame of a 2 MiB folio takes its references on the
@@ -152,12 +179,12 @@ class Kernel {
   void release_deposits(AddressSpace& mm);
   // Splits the huge PMD at `haddr` into 512 PTEs (flushing the 2 MiB range); false if no
   // page-table page could be had.
-  bool split_pmd(Process* p, AddressSpace& mm, uint64_t* pmd, uint64_t haddr, unsigned core, Cost& c);
+  bool split_huge_pmd(Process* p, AddressSpace& mm, uint64_t* pmd, uint64_t haddr, unsigned core, Cost& c);
   // Splits huge PMDs that straddle `start` or `end`, before an operation on part of them.
   bool split_edges(AddressSpace& mm, uint64_t start, uint64_t end, unsigned core, Cost& c);
   uint64_t huge_pte_bits(const Vma& v) const;
   // 1 GiB hugetlb pages (hugetlb.cpp). Nothing if the pool has no free page (SIGBUS).
-  std::optional<FaultOutcome> giant_fault(Process& p, Vma& v, uint64_t va, bool write, unsigned core, Cost& c);
+  std::optional<FaultOutcome> hugetlb_fault(Process& p, Vma& v, uint64_t va, bool write, unsigned core, Cost& c);
   // True if [start, end) cuts through a 1 GiB hugetlb page (such calls fail with EINVAL).
   bool splits_hugetlb(const AddressSpace& mm, uint64_t start, uint64_t end) const;
   bool cow_mapping(const Vma& v) const { return !v.shared && (v.prot & trace::kProtWrite); }
@@ -172,6 +199,8 @@ class Kernel {
   bool pcid_;  // TLB entries are tagged with a PCID per address space; switches do not flush
   uint16_t pcid_of(const AddressSpace& mm) const { return pcid_ ? uint16_t(1 + (mm.id - 1) % 4095) : 0; }
   std::vector<CoreState> cores_;
+  std::unique_ptr<CopyEngine> copy_engine_;      // kernel.copy.engine
+  std::unique_ptr<ForkStrategy> fork_strategy_;  // kernel.fork.strategy
   std::function<void(unsigned, Cycles)> wakeup_;
   std::vector<std::unique_ptr<Process>> procs_;
   std::unordered_map<uint32_t, Process*> by_pid_;  // per syscall, not per access

@@ -103,9 +103,16 @@ struct ThpParams {
   }
 };
 
+// How fork duplicates page tables (models/kernel/fork_strategy.h).
+enum class ForkStrategyKind { kLinux };
+// How pages are copied and zeroed (models/kernel/copy_engine.h).
+enum class CopyEngineKind { kCpuNt };
+
 struct KernelParams {
   KernelCosts cost;
   ThpParams thp;
+  ForkStrategyKind fork_strategy = ForkStrategyKind::kLinux;
+  CopyEngineKind copy_engine = CopyEngineKind::kCpuNt;
   bool zero_page = true;
   uint64_t timeslice = 12'000'000;
 
@@ -117,6 +124,20 @@ struct KernelParams {
     {
       ParamRegistry::Scope s(r, "thp");
       thp.declare(r);
+    }
+    {
+      ParamRegistry::Scope s(r, "fork");
+      r.add_enum("strategy", fork_strategy,
+                 "How fork duplicates page tables and reconciles parent and child afterwards: linux "
+                 "(copy_page_range copies every entry at fork)",
+                 {"linux"});
+    }
+    {
+      ParamRegistry::Scope s(r, "copy");
+      r.add_enum("engine", copy_engine,
+                 "How pages (4 KiB, 2 MiB, 1 GiB) are copied and zeroed: cpu_nt (the faulting core streams them "
+                 "with non-temporal stores at DRAM bandwidth, kernel.cost.page_copy and relatives)",
+                 {"cpu_nt"});
     }
     r.add("zero_page", zero_page,
           "Map the shared zero page (and the huge zero page) on a read of untouched private anonymous memory; false "

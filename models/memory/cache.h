@@ -30,7 +30,7 @@
 #include "models/common/stats.h"
 #include "models/common/types.h"
 #include "models/memory/hierarchy_params.h"
-#include "models/tlb/replacement.h"
+#include "models/common/replacement.h"
 
 namespace cowsim {
 

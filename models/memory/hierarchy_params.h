@@ -9,7 +9,7 @@
 #include <string>
 
 #include "models/common/params.h"
-#include "models/tlb/replacement.h"
+#include "models/common/replacement.h"
 
 namespace cowsim {
 
@@ -50,7 +50,7 @@ struct DramParams {
     r.add("bandwidth", bandwidth, "bytes/cycle",
           "DRAM bandwidth one core gets for page zeroing and copying, in bytes of traffic per core cycle "
           "(a copy moves 2x its size: read + write). 4.0 = 12 GB/s at 3 GHz, i.e. a 6 GB/s memcpy: "
-          "shared/reference/numbers.md, memcpy 4 KiB from DRAM 0.7-0.9 us, VM memcpy ~6 GB/s",
+          "docs/sources.md (numbers), memcpy 4 KiB from DRAM 0.7-0.9 us, VM memcpy ~6 GB/s",
           0.01, 4096.0);
   }
 };

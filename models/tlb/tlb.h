@@ -11,7 +11,7 @@
 
 #include "models/common/stats.h"
 #include "models/tlb/page_sizes.h"
-#include "models/tlb/replacement.h"
+#include "models/common/replacement.h"
 #include "models/tlb/tlb_params.h"
 #include "models/walker/walk_result.h"
 

@@ -8,8 +8,8 @@
 #include <cstdint>
 
 #include "models/common/histogram.h"
-#include "models/kernel/kernel.h"
 #include "models/tlb/miss_tracker.h"
+#include "models/tlb/tlb_control.h"
 #include "models/tlb/tlb_level.h"
 #include "models/tlb/translator.h"
 #include "models/walker/walk_result.h"

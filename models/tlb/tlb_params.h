@@ -7,7 +7,7 @@
 
 #include "models/common/params.h"
 #include "models/tlb/page_sizes.h"
-#include "models/tlb/replacement.h"
+#include "models/common/replacement.h"
 
 namespace cowsim {
 

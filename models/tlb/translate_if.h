@@ -3,7 +3,7 @@
 
 #include <systemc>
 
-#include "models/kernel/kernel.h"
+#include "models/tlb/tlb_control.h"
 #include "models/tlb/tlb_hierarchy.h"
 #include "models/tlb/translator.h"
 #include "models/walker/walk_result.h"

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "models/common/types.h"
-#include "models/tlb/replacement.h"
+#include "models/common/replacement.h"
 
 namespace cowsim {
 

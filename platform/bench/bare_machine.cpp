@@ -199,6 +199,35 @@ void BareMachine::run(trace::RecordStream& records) {
                       v);
         break;
       }
+      case Op::kMunmap: {  // drop the pages and the mapping (the vmas workload unmaps whole ones)
+        Proc& p = proc(r.pid);
+        const uint64_t end = r.addr + ((r.len + kPageSize - 1) & ~(kPageSize - 1));
+        for (uint64_t va = r.addr; va < end; va += kPageSize) {
+          uint64_t* pte = leaf(p.root, va, false);
+          if (!pte || !(*pte & kPresent)) continue;
+          put_frame(*pte >> kPageShift);
+          *pte = 0;
+          const uint64_t tag = (va >> kPageShift) | (uint64_t{r.pid} << kPid);
+          l1_.drop(tag);
+          l2_.drop(tag);
+        }
+        // Mappings wholly inside become empty in place (start == end: never found, and the
+        // starts and ends stay sorted), so unmapping one of 100,000 costs no vector shift.
+        auto it = std::upper_bound(p.vmas.begin(), p.vmas.end(), r.addr,
+                                   [](uint64_t a, const Vma& v) { return a < v.end; });
+        for (; it != p.vmas.end() && it->start < end; ++it) {
+          if (it->start < r.addr && it->end > end) {  // a hole in the middle: split
+            const Vma tail{end, it->end, it->writable};
+            it->end = r.addr;
+            p.vmas.insert(it + 1, tail);
+            break;
+          }
+          if (it->start < r.addr) it->end = r.addr;
+          else if (it->end > end) it->start = end;
+          else it->end = it->start;
+        }
+        break;
+      }
       case Op::kRead:
       case Op::kWrite:
       case Op::kFetch: {

@@ -1,6 +1,8 @@
 #include "platform/bench/workloads.h"
 
 #include <fstream>
+#include <memory>
+#include <utility>
 
 #include "models/common/error.h"
 #include "models/common/types.h"
@@ -118,6 +120,111 @@ Workload trace_read(Size size) {
   return w;
 }
 
+
+// `processes`: one parent forks `n` children; each child maps 1 MiB, writes every page of it
+// (256 zero-fill faults) and exits; the parent then waits for every child. All the children
+// exist at once, as under a prefork server or a parallel build.
+Workload processes(uint64_t n) {
+  constexpr uint64_t kChildHeap = uint64_t{1} << 20;
+  Workload w;
+  w.name = "processes";
+  w.description = "one parent forks " + std::to_string(n) + " children that each write 1 MiB and exit; the parent waits";
+  w.target = "whole run <= 5 s (20,000 children); host time per child constant within 1.5x";
+  w.open = [=] {
+    // Records 0..n-1: fork child i (pid i+2); then per child an mmap, the writes and the exit
+    // (3 records each); then n waits.
+    return std::make_unique<GeneratedStream>(
+        "processes", std::vector<Record>{}, 5 * n,
+        [=](uint64_t i, Record& r) {
+          if (i < n) {
+            r = rec(Op::kFork, i + 2);
+            return;
+          }
+          if (i < 4 * n) {
+            const uint64_t c = (i - n) / 3;
+            const uint32_t pid = static_cast<uint32_t>(c + 2);
+            switch ((i - n) % 3) {
+              case 0: r = mmap_rw(kChildHeap); r.pid = pid; return;
+              case 1: r = rec(Op::kWrite, kBase, kChildHeap, pid); return;
+              default: r = rec(Op::kExit, 0, 0, pid); return;
+            }
+          }
+          r = rec(Op::kWait, i - 4 * n + 2);
+        },
+        std::vector<Record>{rec(Op::kExit)});
+  };
+  return w;
+}
+
+// `fork-chain`: pid 1 maps and writes 64 KiB (16 pages), forks pid 2, which forks pid 3, ...
+// down to pid `n`; then the deepest exits, its parent waits for it and exits, up the chain.
+Workload fork_chain(uint64_t n) {
+  constexpr uint64_t kHeap = 64 << 10;
+  Workload w;
+  w.name = "fork-chain";
+  w.description = "a chain of " + std::to_string(n) + " processes, each forked by the previous (16 pages each)";
+  w.target = "whole run <= 5 s (10,000 deep)";
+  w.open = [=] {
+    // Records 0..n-2: pid i+1 forks pid i+2. Then exit(n), and for p = n-1 .. 1: wait(p, p+1),
+    // exit(p): 2n-1 records.
+    return std::make_unique<GeneratedStream>(
+        "fork-chain", std::vector<Record>{mmap_rw(kHeap), rec(Op::kWrite, kBase, kHeap)}, (n - 1) + (2 * n - 1),
+        [=](uint64_t i, Record& r) {
+          if (i < n - 1) {
+            r = rec(Op::kFork, i + 2, 0, static_cast<uint32_t>(i + 1));
+            return;
+          }
+          const uint64_t j = i - (n - 1);  // 0: exit(n); then pairs
+          if (j == 0) {
+            r = rec(Op::kExit, 0, 0, static_cast<uint32_t>(n));
+            return;
+          }
+          const uint32_t p = static_cast<uint32_t>(n - (j + 1) / 2);
+          r = j % 2 ? rec(Op::kWait, p + 1, 0, p) : rec(Op::kExit, 0, 0, p);
+        },
+        std::vector<Record>{});
+  };
+  return w;
+}
+
+// `vmas`: one process maps `n` one-page regions (a one-page hole after each, so none merge),
+// writes one byte in each, forks (the child exits at once and is waited for), then unmaps
+// the regions in a random order (a permutation from splitmix64), and exits.
+Workload vmas(uint64_t n) {
+  Workload w;
+  w.name = "vmas";
+  w.description = std::to_string(n) + " one-page mappings written, forked, unmapped in random order";
+  w.target = "host time per VMA operation constant within 1.5x from 1,000 to 100,000 VMAs";
+  w.open = [=] {
+    auto order = std::make_shared<std::vector<uint32_t>>(n);
+    for (uint64_t i = 0; i < n; ++i) (*order)[i] = static_cast<uint32_t>(i);
+    for (uint64_t i = n; i > 1; --i) std::swap((*order)[i - 1], (*order)[mix64(i) % i]);
+    const auto at = [](uint64_t k) { return kBase + k * 2 * kPageSize; };
+    // Records: n mmaps, n writes, fork, child exit, wait, n munmaps; then the exit.
+    return std::make_unique<GeneratedStream>(
+        "vmas", std::vector<Record>{}, 3 * n + 3,
+        [=](uint64_t i, Record& r) {
+          if (i < n) {
+            r = mmap_rw(kPageSize);
+            r.addr = at(i);
+          } else if (i < 2 * n) {
+            r = rec(Op::kWrite, at(i - n));
+            r.size = 1;
+          } else if (i == 2 * n) {
+            r = rec(Op::kFork, 2);
+          } else if (i == 2 * n + 1) {
+            r = rec(Op::kExit, 0, 0, 2);
+          } else if (i == 2 * n + 2) {
+            r = rec(Op::kWait, 2);
+          } else {
+            r = rec(Op::kMunmap, at((*order)[i - 2 * n - 3]), kPageSize);
+          }
+        },
+        std::vector<Record>{rec(Op::kExit)});
+  };
+  return w;
+}
+
 }  // namespace
 
 Size parse_size(const std::string& s) {
@@ -129,11 +236,39 @@ Size parse_size(const std::string& s) {
 const char* size_name(Size s) { return s == Size::kFull ? "full" : "tiny"; }
 
 const std::vector<std::string>& workload_names() {
-  static const std::vector<std::string> n{"hit", "walk", "drill-write", "redis-bgsave", "trace-read"};
+  static const std::vector<std::string> n{"hit",        "walk",      "drill-write", "redis-bgsave",
+                                              "trace-read", "processes", "fork-chain",  "vmas"};
   return n;
 }
 
-Workload make_workload(const std::string& name, Size size) {
+Workload make_workload(const std::string& spec, Size size) {
+  // NAME or NAME=COUNT: the scaling workloads take their count (children, chain depth, VMAs)
+  // so `cowsim bench --workload processes=4000` measures one point of a scaling table.
+  const size_t eq = spec.find('=');
+  const std::string name = spec.substr(0, eq);
+  const bool full = size == Size::kFull;
+  uint64_t count = 0;
+  if (eq != std::string::npos) {
+    const std::string v = spec.substr(eq + 1);
+    if (name != "processes" && name != "fork-chain" && name != "vmas")
+      throw InputError("workload '" + name + "' takes no count (only processes, fork-chain and vmas do), got '" + spec + "'");
+    size_t used = 0;
+    try {
+      count = std::stoull(v, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != v.size() || v.empty() || count < 2 || count > 1'000'000 || v[0] == '-')
+      throw InputError("workload '" + spec + "': the count must be an integer from 2 to 1000000");
+  }
+  if (count) {  // one point of a scaling table: the targets are for the standard sizes
+    Workload p = name == "processes" ? processes(count) : name == "fork-chain" ? fork_chain(count) : vmas(count);
+    p.target.clear();
+    return p;
+  }
+  if (name == "processes") return processes(full ? 20'000 : 200);
+  if (name == "fork-chain") return fork_chain(full ? 10'000 : 100);
+  if (name == "vmas") return vmas(full ? 100'000 : 1'000);
   if (name == "hit") return hit(size);
   if (name == "walk") return walk(size);
   if (name == "drill-write") return drill_write(size);

@@ -22,7 +22,7 @@ struct Workload {
   enum class Kind { kGenerated, kScenario, kTraceRead };
   std::string name;
   std::string description;
-  std::string target;                  // issue 6's target, as text (full size)
+  std::string target;                  // issues 6 and 14: the target, as text (full size); empty for a NAME=COUNT point
   Kind kind = Kind::kGenerated;
   std::vector<std::string> overrides;  // --set KEY=VALUE for the simulated system
   // kGenerated: a fresh stream over the whole trace, each call.
@@ -34,8 +34,11 @@ struct Workload {
   uint64_t trace_records = 0, trace_passes = 1;
 };
 
-const std::vector<std::string>& workload_names();  // hit walk drill-write redis-bgsave trace-read
-Workload make_workload(const std::string& name, Size size);  // InputError for an unknown name
+// hit walk drill-write redis-bgsave trace-read processes fork-chain vmas
+const std::vector<std::string>& workload_names();
+// `spec` is NAME, or NAME=COUNT for processes, fork-chain and vmas (their scaling tables).
+// InputError for an unknown name or a bad count.
+Workload make_workload(const std::string& spec, Size size);
 
 // Writes the trace-read workload's binary trace (single reads and writes of one process, with
 // an mmap first and an exit last) to `path`.

@@ -10,9 +10,12 @@
 
 #include "models/common/error.h"
 #include "platform/outputs.h"
+#include "platform/run_lock.h"
+#include "platform/progress.h"
 #include "platform/scenarios/scenario.h"
 #include "platform/sim_config.h"
 #include "platform/simulation.h"
+#include "platform/timeseries.h"
 #include "traces/trace_io.h"
 
 namespace po = boost::program_options;
@@ -61,6 +64,16 @@ std::vector<std::string> strings(const po::variables_map& vm, const char* key) {
   return vm.count(key) ? vm[key].as<std::vector<std::string>>() : std::vector<std::string>{};
 }
 
+// A count or size option with K/M/G/T suffixes (powers of 1024), e.g. --max-accesses 10G.
+uint64_t size_option(const po::variables_map& vm, const char* key, uint64_t fallback) {
+  if (!vm.count(key)) return fallback;
+  const std::string& text = vm[key].as<std::string>();
+  uint64_t v;
+  if (!parse_size(text, v) || v == 0)
+    throw InputError(std::string("--") + key + ": '" + text + "' is not a positive number (K/M/G/T suffixes allowed)");
+  return v;
+}
+
 }  // namespace
 
 int run(const Args& args) {
@@ -68,33 +81,49 @@ int run(const Args& args) {
   o.add_options()("trace", po::value<std::string>(), "trace file (.cwt text or .cwb binary)")(
       "scenario", po::value<std::string>(), "built-in scenario instead of a trace (cowsim scenarios lists them)")(
       "param", po::value<std::vector<std::string>>()->composing(), "scenario parameter: K=V (repeatable)")(
-      "out", po::value<std::string>()->default_value("cowsim-out"), "folder for stats.json, stats.txt, config.json, smaps/")(
+      "out,o", po::value<std::string>()->default_value("cowsim-out"),
+      "folder for stats.json, stats.txt, config.json, smaps/; a non-empty folder must hold an earlier run's results")(
       "strict", "make a failing system call (EINVAL, ENOMEM, ...) a fatal error")(
       "vcd", po::value<std::string>(), "also write a waveform of every core (state, pid, fault, shootdown) to FILE")(
+      "sample-interval", po::value<std::string>(),
+      "also write timeseries.csv: memory and counts per DURATION of simulated time (10us, 1ms, or cycles)")(
       "histograms", po::value<std::string>(), "also write every latency histogram's bins as CSV: FILE.csv, or a folder")(
-      "quiet,q", "print nothing on success");
+      "quiet,q", "print nothing on success (and no progress line)")(
+      "max-accesses", po::value<std::string>(), "refuse a run of more memory accesses than this (ranges expanded; K/M/G suffixes)")(
+      "max-host-memory", po::value<std::string>(), "refuse or stop a run that needs more host memory (bytes, K/M/G suffixes; default: available memory)");
   add_config_options(o);
   po::positional_options_description pos;
   pos.add("trace", 1);
   po::variables_map vm;
   if (parse(args, "cowsim run [TRACE | --scenario NAME [--param K=V]...] [--preset NAME | --config FILE] "
-                  "[--set KEY=VALUE]... [--out DIR]",
+                  "[--set KEY=VALUE]... [-o|--out DIR]",
             o, vm, &pos))
     return 0;
   if (vm.count("trace") && vm.count("scenario")) throw InputError("give a trace or --scenario, not both");
   if (vm.count("param") && !vm.count("scenario") && vm.count("trace"))
     throw InputError("--param sets scenario parameters; it needs --scenario");
 
+  // Refused before simulating: a long run must not fail at the end over its output folder.
+  const std::string out = vm["out"].as<std::string>();
+  OutputFolder folder = check_output_folder(out);
+  RunLock lock(out);  // before anything runs: a second run into the same folder fails now
   nlohmann::json effective;
   SimConfig cfg = load_config(config_sources(vm), &effective);
+  cfg.limits.max_accesses = size_option(vm, "max-accesses", cfg.limits.max_accesses);
+  cfg.limits.max_host_memory = size_option(vm, "max-host-memory", cfg.limits.max_host_memory);
   trace::NameTable names;
   TraceSource src = vm.count("trace")
                         ? trace_file_source(vm["trace"].as<std::string>(), names)
                         : scenario_source(vm.count("scenario") ? vm["scenario"].as<std::string>() : kDefaultScenario,
                                           strings(vm, "param"), names, cfg);
+  RunOptions ro;
+  if (vm.count("sample-interval"))
+    ro.sample_interval = parse_duration(vm["sample-interval"].as<std::string>(), cfg.core.frequency_mhz, "--sample-interval");
+  ro.progress = progress_wanted(vm.count("quiet") > 0);
   RunResult r = simulate(cfg, effective, src, names, vm.count("strict") > 0,
-                         vm.count("vcd") ? vm["vcd"].as<std::string>() : "");
-  std::string out = vm["out"].as<std::string>();
+                         vm.count("vcd") ? vm["vcd"].as<std::string>() : "", ro);
+  if (folder == OutputFolder::kEarlierRun && !vm.count("quiet"))
+    std::cerr << "cowsim run: replacing the results of an earlier run in " << out << "/\n";
   write_outputs(out, r);
   if (vm.count("histograms")) write_histograms(vm["histograms"].as<std::string>(), r);
   if (!vm.count("quiet")) std::cout << summarize(r, src.label) << "results in " << out << "/\n";
@@ -105,7 +134,7 @@ int gen(const Args& args) {
   po::options_description o("gen options");
   o.add_options()("name", po::value<std::string>()->required(), "scenario name")(
       "param", po::value<std::vector<std::string>>()->composing(), "scenario parameter: K=V (repeatable)")(
-      "output,o", po::value<std::string>()->required(), "trace to write (.cwt or .cwb)")(
+      "out,output,o", po::value<std::string>()->required(), "trace to write (.cwt or .cwb); --output is an alias")(
       "seed", po::value<uint64_t>(), "seed of the scenario's random choices (default: the configuration's seed)");
   add_config_options(o);  // the core clock turns time parameters into compute records
   po::positional_options_description pos;
@@ -114,7 +143,7 @@ int gen(const Args& args) {
   if (parse(args, "cowsim gen NAME [--param K=V]... [--seed N] [--preset NAME | --config FILE] [--set KEY=VALUE]... -o FILE",
             o, vm, &pos))
     return 0;
-  std::string path = vm["output"].as<std::string>();
+  std::string path = vm["out"].as<std::string>();
   trace::Encoding enc = trace::encoding_for_path(path);
   SimConfig cfg = load_config(config_sources(vm));
   if (vm.count("seed")) cfg.seed = vm["seed"].as<uint64_t>();

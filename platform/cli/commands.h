@@ -28,5 +28,9 @@ int trace(const Args& args);
 int bench(const Args& args);  // bench_command.cpp
 int import(const Args& args);   // import_command.cpp
 int capture(const Args& args);  // import_command.cpp
+int report(const Args& args);   // report_command.cpp
+int sweep_cmd(const Args& args);  // sweep_command.cpp
+int results(const Args& args);    // sweep_command.cpp
+int compare(const Args& args);    // sweep_command.cpp
 
 }  // namespace cowsim::cli

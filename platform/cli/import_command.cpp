@@ -99,7 +99,7 @@ int import(const Args& args) {
   po::options_description o("import options");
   o.add_options()("format", po::value<std::string>()->required(), "log format: lackey")(
       "dir", po::value<std::string>()->required(), "folder of Valgrind Lackey logs, one per process")(
-      "output,o", po::value<std::string>()->required(), "trace to write (.cwt or .cwb)");
+      "out,output,o", po::value<std::string>()->required(), "trace to write (.cwt or .cwb); --output is an alias");
   add_import_options(o);
   po::positional_options_description pos;
   pos.add("format", 1).add("dir", 1);
@@ -112,7 +112,7 @@ int import(const Args& args) {
     return 0;
   const std::string format = vm["format"].as<std::string>();
   if (format != "lackey") throw InputError("unknown log format '" + format + "' (cowsim imports: lackey)");
-  import_and_report(vm["dir"].as<std::string>(), vm["output"].as<std::string>(), vm);
+  import_and_report(vm["dir"].as<std::string>(), vm["out"].as<std::string>(), vm);
   return 0;
 }
 
@@ -121,7 +121,7 @@ int capture(const Args& args) {
   Args own(args.begin(), dashes);
   std::vector<std::string> program(dashes == args.end() ? dashes : dashes + 1, args.end());
   po::options_description o("capture options");
-  o.add_options()("output,o", po::value<std::string>(), "trace to write (.cwt or .cwb); default PROGRAM.cwb")(
+  o.add_options()("out,output,o", po::value<std::string>(), "trace to write (.cwt or .cwb); default PROGRAM.cwb; --output is an alias")(
       "keep-logs", po::value<std::string>(), "write the Valgrind logs to this new folder and keep them");
   add_import_options(o);
   po::variables_map vm;
@@ -129,7 +129,7 @@ int capture(const Args& args) {
                     o, vm))
     return 0;
   if (program.empty()) throw InputError("no program to capture (usage: cowsim capture [-o OUT] -- PROGRAM [ARGS...])");
-  const std::string out = vm.count("output") ? vm["output"].as<std::string>()
+  const std::string out = vm.count("out") ? vm["out"].as<std::string>()
                                              : fs::path(program[0]).filename().string() + ".cwb";
   trace::encoding_for_path(out);  // a bad name fails before the program runs
   const std::string valgrind = find_on_path("valgrind");

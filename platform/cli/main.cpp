@@ -14,7 +14,7 @@ namespace {
 const char* kUsage = R"(usage: cowsim <command> [options]
 
 commands:
-  run [TRACE] [--scenario NAME] ...   simulate a trace or a built-in scenario; writes statistics
+  run [TRACE] [--scenario NAME] ...   simulate a trace or a built-in scenario; statistics into -o DIR
   gen NAME [--param K=V]... -o FILE    write a built-in scenario as a trace (.cwt or .cwb)
   scenarios                            list the built-in scenarios and their parameters
   presets                              list the configuration presets
@@ -25,8 +25,17 @@ commands:
   bench [--size tiny|full] [-o FILE]   time the standard workloads (docs/performance.md)
   import lackey DIR -o FILE            turn Valgrind Lackey logs of a real program into a trace
   capture [-o FILE] -- PROGRAM ARGS    run a program under Valgrind and import it (docs/real-traces.md)
+  report DIR [-o FILE]                 an HTML report with plots of a run or sweep folder (docs/reports.md)
+  sweep SPEC --out DIR [--jobs N]      run a parameter sweep into DIR/results.sqlite (docs/sweeps.md)
+  results DIR --csv FILE [--keys ..]   one CSV row per sweep point
+  compare RUN_DIR... [--keys ..]       headline statistics side by side, ratio to the first
 
-`cowsim <command> --help` describes a command's options.
+options:
+  --help, -h                           this list; `cowsim <command> --help` describes a command's options
+  --version                            the version, trace format and SystemC release
+
+Every command names its output -o/--out (--output is an alias). Sizes anywhere (parameters,
+--set, --param, traces) are like 4096, 0x1000, 64K, 8GB, 1.5GiB: K/M/G/T are powers of 1024.
 Exit codes: 0 success, 2 bad input or usage, 1 internal error.
 )";
 
@@ -54,6 +63,10 @@ int sc_main(int argc, char* argv[]) {
     if (cmd == "bench") return cowsim::cli::bench(args);
     if (cmd == "import") return cowsim::cli::import(args);
     if (cmd == "capture") return cowsim::cli::capture(args);
+    if (cmd == "report") return cowsim::cli::report(args);
+    if (cmd == "sweep") return cowsim::cli::sweep_cmd(args);
+    if (cmd == "results") return cowsim::cli::results(args);
+    if (cmd == "compare") return cowsim::cli::compare(args);
     std::cerr << "cowsim: unknown command '" << cmd << "'\n\n" << kUsage;
     return 2;
   } catch (const cowsim::InputError& e) {

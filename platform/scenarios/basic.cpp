@@ -17,6 +17,7 @@ class Touch final : public Scenario {
   void declare(ParamRegistry& r) override {
     r.add("size", size_, "bytes", "Memory mapped and touched (a multiple of 4 KiB)", kPageSize, uint64_t{1} << 46);
     r.add("write", write_, "Write every page (true) or only read it (false: zero-page mappings)");
+    declare_thp(r, thp_, "the mapping");
   }
   ScenarioReport report(const ScenarioRun& run, trace::NameTable&, const ScenarioContext& ctx) const override {
     const char* outcome = write_ ? "anon_zero_fill" : "zero_page_map";
@@ -35,6 +36,7 @@ class Touch final : public Scenario {
   void build(Program& p, const ScenarioContext&) const override {
     require_multiple("touch", "size", size_, kPage, "4K");
     p.mmap_anon(1, kHeapBase, size_);
+    advise_thp(p, thp_, 1, kHeapBase, size_);
     p.access(1, write_ ? trace::Op::kWrite : trace::Op::kRead, kHeapBase, size_);
     p.exit(1);
   }
@@ -42,6 +44,7 @@ class Touch final : public Scenario {
  private:
   uint64_t size_ = uint64_t{1} << 20;
   bool write_ = true;
+  std::string thp_ = "auto";
 };
 
 class ForkCow final : public Scenario {
@@ -52,7 +55,7 @@ class ForkCow final : public Scenario {
            "the parent waits; smaps snapshots after the fork and after the child's writes";
   }
   void declare(ParamRegistry& r) override {
-    declare_fork_heap(r, heap_);
+    declare_fork_heap(r, heap_, thp_);
     r.add("child_writes", child_writes_, "percent", "Share of the heap's pages the child writes after fork", 0, 100);
     r.add("parent_writes", parent_writes_, "percent",
           "Share of the heap's pages the parent writes after the child exits (reuse faults)", 0, 100);
@@ -87,6 +90,7 @@ class ForkCow final : public Scenario {
     uint64_t child_bytes = heap_ / kPage * child_writes_ / 100 * kPage;
     uint64_t parent_bytes = heap_ / kPage * parent_writes_ / 100 * kPage;
     p.mmap_anon(1, kHeapBase, heap_);
+    advise_thp(p, thp_, 1, kHeapBase, heap_);
     p.write(1, kHeapBase, heap_);
     p.fork(1, 2);
     p.snapshot(2, "after-fork");
@@ -102,6 +106,7 @@ class ForkCow final : public Scenario {
   uint64_t heap_ = uint64_t{64} << 20;
   uint32_t child_writes_ = 50;
   uint32_t parent_writes_ = 100;
+  std::string thp_ = "auto";
 };
 
 }  // namespace

@@ -19,5 +19,6 @@ std::unique_ptr<Scenario> make_drill_write();
 std::unique_ptr<Scenario> make_drill_half();
 std::unique_ptr<Scenario> make_dontfork();
 std::unique_ptr<Scenario> make_wipeonfork();
+std::unique_ptr<Scenario> make_random_access();
 
 }  // namespace cowsim::scenario

@@ -25,7 +25,7 @@ class Drill final : public Scenario {
     }
   }
   void declare(ParamRegistry& r) override {
-    declare_fork_heap(r, heap_);
+    declare_fork_heap(r, heap_, thp_);
   }
   ScenarioReport report(const ScenarioRun& run, trace::NameTable&, const ScenarioContext& ctx) const override {
     ScenarioReport rep;
@@ -72,7 +72,7 @@ class Drill final : public Scenario {
  protected:
   void build(Program& p, const ScenarioContext&) const override {
     require_multiple(name(), "heap", heap_, kPage, "4K");
-    populate_and_fork(p, heap_);
+    populate_and_fork(p, heap_, thp_);
     switch (kind_) {
       case DrillKind::kRead: p.read(2, kHeapBase, heap_); break;
       case DrillKind::kWrite: p.access(2, trace::Op::kWrite, kHeapBase, heap_, kPage, 1); break;
@@ -91,6 +91,7 @@ class Drill final : public Scenario {
 
  private:
   DrillKind kind_;
+  std::string thp_ = "auto";
   uint64_t heap_ = uint64_t{4} << 30;
 };
 

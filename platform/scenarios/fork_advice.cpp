@@ -37,6 +37,7 @@ class ForkAdvice final : public Scenario {
   void declare(ParamRegistry& r) override {
     r.add("heap", heap_, "bytes", "Heap the parent populates and the child reads (a multiple of 4 KiB)", kPageSize,
           uint64_t{1} << 46);
+    declare_thp(r, thp_, "the heap");
     r.add(wipe_ ? "secrets" : "region", region_, "bytes",
           wipe_ ? "Secrets region the parent writes, advised MADV_WIPEONFORK in the first fork (a multiple of 4 KiB)"
                 : "Region the parent populates, advised MADV_DONTFORK in the first fork (a multiple of 4 KiB)",
@@ -83,6 +84,7 @@ class ForkAdvice final : public Scenario {
     for (const Variant& v : kVariants) {
       if (!v.advise) p.await(v.parent, "with_advice-done");  // one after the other: clean fork timings
       p.mmap_anon(v.parent, kHeapBase, heap_);
+      advise_thp(p, thp_, v.parent, kHeapBase, heap_);
       p.mmap_anon(v.parent, region_base(), region_);
       p.write(v.parent, kHeapBase, heap_);
       p.write(v.parent, region_base(), region_);
@@ -104,6 +106,7 @@ class ForkAdvice final : public Scenario {
   uint64_t region_base() const { return kHeapBase + (heap_ + kGiB - 1) / kGiB * kGiB; }
   bool wipe_;
   uint64_t heap_ = uint64_t{64} << 20;
+  std::string thp_ = "auto";
   uint64_t region_;
 };
 

@@ -43,6 +43,7 @@ class ForkExec final : public Scenario {
           kPageSize, uint64_t{1} << 46);
     r.add("method", method_, "How to start the program: one method, or all three in turn",
           {"all", "fork", "vfork", "spawn"});
+    declare_thp(r, thp_, "the parent's heap");
     r.add("rewrite", rewrite_, "The parent rewrites its whole heap after the program exits (shows reuse faults)");
   }
   ScenarioReport report(const ScenarioRun& run, trace::NameTable&, const ScenarioContext& ctx) const override {
@@ -78,6 +79,7 @@ class ForkExec final : public Scenario {
       uint32_t P = m.parent, C = m.child;
       if (previous) p.await(P, std::string(previous) + "-done");  // one after the other
       p.mmap_anon(P, kHeapBase, heap_);
+      advise_thp(p, thp_, P, kHeapBase, heap_);
       p.write(P, kHeapBase, heap_);
       bool spawn = std::string(m.name) == "spawn";
       if (spawn) p.mmap_anon(P, kSpawnStackBase, kSpawnStack);
@@ -103,6 +105,7 @@ class ForkExec final : public Scenario {
  private:
   bool selected(const Method& m) const { return method_ == "all" || method_ == m.name; }
   uint64_t heap_ = uint64_t{1} << 30;
+  std::string thp_ = "auto";
   uint64_t program_ = uint64_t{1} << 20;
   std::string method_ = "all";
   bool rewrite_ = true;

@@ -17,7 +17,7 @@ class FullCopy final : public Scenario {
            "each page is copied once (by whichever side writes it first) and memory doubles";
   }
   void declare(ParamRegistry& r) override {
-    declare_fork_heap(r, heap_);
+    declare_fork_heap(r, heap_, thp_);
   }
   ScenarioReport report(const ScenarioRun& run, trace::NameTable&, const ScenarioContext& ctx) const override {
     ScenarioReport rep;
@@ -48,7 +48,7 @@ class FullCopy final : public Scenario {
  protected:
   void build(Program& p, const ScenarioContext&) const override {
     require_multiple(name(), "heap", heap_, kPage, "4K");
-    populate_and_fork(p, heap_);
+    populate_and_fork(p, heap_, thp_);
     p.write(2, kHeapBase, heap_);
     p.exit(2);
     p.write(1, kHeapBase, heap_);
@@ -57,6 +57,7 @@ class FullCopy final : public Scenario {
   }
 
  private:
+  std::string thp_ = "auto";
   uint64_t heap_ = uint64_t{1} << 30;
 };
 

@@ -29,6 +29,7 @@ class PreforkServer final : public Scenario {
   void declare(ParamRegistry& r) override {
     r.add("heap", heap_, "bytes", "Read-mostly heap the master populates before forking (a multiple of 4 KiB)",
           kPageSize, uint64_t{1} << 46);
+    declare_thp(r, thp_, "the master's heap");
     r.add("workers", workers_, "processes", "Worker processes forked by the master", 1, 256);
     r.add("requests", requests_, "requests", "Requests each worker serves, spread evenly over the phases", 0,
           uint64_t{1} << 40);
@@ -89,6 +90,7 @@ class PreforkServer final : public Scenario {
     if (scratch_ % kPage) require_multiple(name(), "scratch", scratch_, kPage, "4K");
     const uint32_t master = 1;
     p.mmap_anon(master, kHeapBase, heap_);
+    advise_thp(p, thp_, master, kHeapBase, heap_);
     p.write(master, kHeapBase, heap_);
     for (uint32_t w = 0; w < workers_; ++w) p.fork(master, worker(w));
     for (uint32_t k = 0; k < phases_; ++k) {
@@ -125,6 +127,7 @@ class PreforkServer final : public Scenario {
   uint64_t scratch_base() const { return kHeapBase + (heap_ + kGiB - 1) / kGiB * kGiB; }
 
   uint64_t heap_ = uint64_t{256} << 20;
+  std::string thp_ = "auto";
   uint32_t workers_ = 4;
   uint64_t requests_ = 2000;
   uint32_t reads_ = 32;

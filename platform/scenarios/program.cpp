@@ -1,5 +1,7 @@
 #include "platform/scenarios/program.h"
 
+#include "platform/scenarios/report.h"
+
 namespace cowsim::scenario {
 
 using trace::Op;
@@ -87,8 +89,9 @@ bool ProgramStream::next(Record& r) {
 
 std::string ProgramStream::where() const { return label_ + ": record " + std::to_string(emitted_); }
 
-void populate_and_fork(Program& p, uint64_t heap) {
+void populate_and_fork(Program& p, uint64_t heap, const std::string& thp) {
   p.mmap_anon(1, kHeapBase, heap);
+  advise_thp(p, thp, 1, kHeapBase, heap);
   p.write(1, kHeapBase, heap);
   p.fork(1, 2);
 }

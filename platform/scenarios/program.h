@@ -98,8 +98,8 @@ class ProgramStream final : public trace::RecordStream {
   uint64_t emitted_ = 0;
 };
 
-// The prologue of the fork drills: pid 1 maps and writes a private anonymous heap of `heap`
-// bytes at kHeapBase, then forks pid 2.
-void populate_and_fork(Program& p, uint64_t heap);
+// The prologue of the fork drills: pid 1 maps a private anonymous heap of `heap` bytes at
+// kHeapBase, gives it the THP advice `thp` (advise_thp in report.h), writes it, then forks pid 2.
+void populate_and_fork(Program& p, uint64_t heap, const std::string& thp);
 
 }  // namespace cowsim::scenario

@@ -54,8 +54,7 @@ class RedisBgsave final : public Scenario {
     r.add("zipf_s", zipf_s_, "", "Exponent of the zipf distribution (0.99 as YCSB)", 0.01, 10.0);
     r.add("disk_bandwidth", disk_bandwidth_, "bytes/s", "Rate at which the child writes the snapshot", 1 << 20,
           uint64_t{1} << 40);
-    r.add("thp", thp_, "Transparent huge pages for the dataset (MADV_HUGEPAGE; needs kernel.thp.enabled != never)",
-          {"off", "on"});
+    declare_thp(r, thp_, "the dataset");
   }
 
   ScenarioReport report(const ScenarioRun& run, trace::NameTable& names, const ScenarioContext& ctx) const override {
@@ -120,7 +119,7 @@ class RedisBgsave final : public Scenario {
                        std::to_string(keys()) + " keys (lower write_rate or raise dataset or disk_bandwidth)");
 
     p.mmap_anon(kServer, kHeapBase, dataset_);
-    if (thp_ == "on") p.madvise(kServer, kHeapBase, dataset_, trace::Advice::kHugepage);
+    advise_thp(p, thp_, kServer, kHeapBase, dataset_);
     p.write(kServer, kHeapBase, dataset_);
     p.fork(kServer, kSaver);
 
@@ -209,7 +208,7 @@ class RedisBgsave final : public Scenario {
   std::string distribution_ = "uniform";
   double zipf_s_ = 0.99;
   uint64_t disk_bandwidth_ = uint64_t{500} << 20;
-  std::string thp_ = "off";
+  std::string thp_ = "auto";
 };
 
 }  // namespace

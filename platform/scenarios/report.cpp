@@ -32,6 +32,23 @@ void declare_fork_heap(ParamRegistry& r, uint64_t& heap) {
         kPage, uint64_t{1} << 46);
 }
 
+void declare_thp(ParamRegistry& r, std::string& thp, const char* what) {
+  std::string desc = std::string("Transparent huge pages for ") + what +
+                     ": auto (no madvise: huge pages if kernel.thp.enabled=always), on (MADV_HUGEPAGE: huge pages "
+                     "unless kernel.thp.enabled=never), off (MADV_NOHUGEPAGE: never)";
+  r.add("thp", thp, desc.c_str(), {"auto", "on", "off"});
+}
+
+void advise_thp(RecordSink& p, const std::string& thp, uint32_t pid, uint64_t addr, uint64_t len) {
+  if (thp == "on") p.madvise(pid, addr, len, trace::Advice::kHugepage);
+  if (thp == "off") p.madvise(pid, addr, len, trace::Advice::kNohugepage);
+}
+
+void declare_fork_heap(ParamRegistry& r, uint64_t& heap, std::string& thp) {
+  declare_fork_heap(r, heap);
+  declare_thp(r, thp);
+}
+
 double stat_value(const nlohmann::json& stats, const std::string& dotted) {
   const nlohmann::json* j = find(stats, dotted);
   return j && j->is_number() ? j->get<double>() : 0.0;

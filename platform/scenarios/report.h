@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "platform/scenarios/program.h"
 #include "platform/scenarios/scenario.h"
 #include "platform/scenarios/smaps_reader.h"
 
@@ -39,6 +40,15 @@ uint64_t peak_memory_bytes(const nlohmann::json& stats);
 // Declares the `heap` parameter of the scenarios whose parent populates a private anonymous
 // heap and then forks.
 void declare_fork_heap(ParamRegistry& r, uint64_t& heap);
+// The same with the heap's THP switch (declare_thp).
+void declare_fork_heap(ParamRegistry& r, uint64_t& heap, std::string& thp);
+
+// The scenarios' one THP switch, `thp=auto|on|off`, and what it does to a heap after its mmap:
+// auto gives no advice (huge pages only if kernel.thp.enabled=always), on is MADV_HUGEPAGE
+// (huge pages unless kernel.thp.enabled=never), off is MADV_NOHUGEPAGE (never huge pages).
+// docs/scenarios.md has the table.
+void declare_thp(ParamRegistry& r, std::string& thp, const char* what = "the heap");
+void advise_thp(RecordSink& p, const std::string& thp, uint32_t pid, uint64_t addr, uint64_t len);
 
 // The fork that created `child`: latency (cycles and µs at the configured clock), entries
 // copied, VMAs copied and skipped. All zero if there was no such fork.

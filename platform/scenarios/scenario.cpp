@@ -50,6 +50,7 @@ std::vector<std::unique_ptr<Scenario>> all_scenarios() {
   v.push_back(scenario::make_drill_half());
   v.push_back(scenario::make_dontfork());
   v.push_back(scenario::make_wipeonfork());
+  v.push_back(scenario::make_random_access());
   return v;
 }
 

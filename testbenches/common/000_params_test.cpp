@@ -5,6 +5,7 @@
 
 #include "models/common/error.h"
 #include "models/common/params.h"
+#include "models/common/size_text.h"
 
 namespace cowsim {
 namespace {
@@ -36,7 +37,32 @@ TEST(ParseSize, SuffixesArePowersOf1024) {
   EXPECT_EQ(size_of("2M"), 2u << 20);                // 2 * 1024^2
   EXPECT_EQ(size_of("3G"), uint64_t{3} << 30);
   EXPECT_EQ(size_of("1T"), uint64_t{1} << 40);
-  EXPECT_EQ(size_of("0x10K"), 16u << 10);            // hex digits, then the suffix
+}
+
+TEST(ParseSize, OneRuleForBytesSuffixesAndFractions) {
+  // K/M/G/T are powers of 1024 with or without B or iB, in either case (Linux memparse, Redis "gb").
+  EXPECT_EQ(size_of("8GB"), uint64_t{8} << 30);
+  EXPECT_EQ(size_of("8GiB"), uint64_t{8} << 30);
+  EXPECT_EQ(size_of("8gb"), uint64_t{8} << 30);
+  EXPECT_EQ(size_of("1k"), 1024u);
+  EXPECT_EQ(size_of("1KiB"), 1024u);
+  EXPECT_EQ(size_of("100B"), 100u);                       // B alone: bytes
+  // A fraction is fine when the product is whole: 1.5 x 2^30 = 1610612736, 0.5 x 1024 = 512.
+  EXPECT_EQ(size_of("1.5G"), 1610612736u);
+  EXPECT_EQ(size_of("0.5K"), 512u);
+  EXPECT_EQ(size_of("2.0"), 2u);
+  EXPECT_EQ(size_of("1.25M"), 1310720u);                  // 1.25 x 1048576
+  EXPECT_EQ(size_of("0.0009765625K"), 1u);                // 2^-10 x 2^10
+  // (2^24 - 0.5) x 2^40 = 2^64 - 2^39 still fits; 16777215.99999... T would too, 16777216T not.
+  EXPECT_EQ(size_of("16777215.5T"), UINT64_MAX - (uint64_t{1} << 39) + 1);
+}
+
+TEST(ParseSize, FractionsThatLeaveAPartOfAByteAreRejected) {
+  for (const char* bad : {"1.1K", "1.5", "0.3M", "1.00000000000000000001G"}) {
+    uint64_t v = 7;
+    EXPECT_EQ(parse_size_text(bad, true, v), SizeStatus::kNotWhole) << bad;
+    EXPECT_EQ(v, 7u);
+  }
 }
 
 TEST(ParseSize, LimitsAndOverflow) {
@@ -49,7 +75,8 @@ TEST(ParseSize, LimitsAndOverflow) {
 }
 
 TEST(ParseSize, Malformed) {
-  for (const char* bad : {"", "K", "0x", "-1", " 1", "1 ", "1KB", "1k", "1E", "1.5M", "0xg", "12a"})
+  for (const char* bad : {"", "K", "0x", "-1", " 1", "1 ", "1E", "0xg", "12a", "0x10K", "1.", ".5K", "1..5K", "5iB",
+                          "1KBB", "1.5.2K", "1Kb2", "KiB", "1 K"})
     EXPECT_TRUE(rejects(bad)) << "'" << bad << "'";
 }
 
@@ -154,7 +181,11 @@ TEST_F(Params, UnknownKeyNamesTheValidKeys) {
 
 TEST_F(Params, WrongTypeAndOutOfRange) {
   EXPECT_EQ(error_of({{"tlb", {{"entries", "many"}}}}),
-            "cfg.json: parameter 'tlb.entries': invalid value \"many\" (expected an integer in 1..65536)");
+            "cfg.json: parameter 'tlb.entries': invalid value \"many\" (expected an integer in 1..65536, like 4096, "
+            "0x1000, 64K, 8GB or 1.5GiB)");
+  EXPECT_EQ(error_of({{"tlb", {{"entries", "1.1K"}}}}),
+            "cfg.json: parameter 'tlb.entries': invalid value \"1.1K\" (expected a whole number in 1..65536; this "
+            "one has a fraction left)");
   EXPECT_NE(error_of({{"tlb", {{"entries", -1}}}}).find("expected an integer in 1..65536"), std::string::npos);
   EXPECT_NE(error_of({{"tlb", {{"entries", 2.5}}}}).find("invalid value 2.5"), std::string::npos);
   EXPECT_NE(error_of({{"tlb", {{"entries", 0}}}}).find("invalid value 0"), std::string::npos);      // below 1
@@ -206,6 +237,14 @@ TEST_F(Params, ApplyOverrideErrors) {
   } catch (const InputError& e) {
     EXPECT_EQ(std::string(e.what()), "--preset 'x': expected KEY=VALUE");
   }
+}
+
+TEST_F(Params, InvalidUtf8ValueIsAnInputErrorShowingReplacementCharacters) {
+  // Found by fuzz/scenario_fuzzer: the error message dumped the value as JSON, which threw
+  // json::type_error 316 on invalid UTF-8 (exit 1, internal error, instead of exit 2).
+  EXPECT_EQ(override_error("tlb.entries=1\xf5"),
+            "--set: parameter 'tlb.entries': invalid value \"1\xef\xbf\xbd\" (expected an integer in 1..65536, "
+            "like 4096, 0x1000, 64K, 8GB or 1.5GiB)");
 }
 
 TEST_F(Params, ToJsonNestsEveryParameter) {

@@ -1,4 +1,4 @@
-// fork and copy-on-write (linux-mm.md sections 1 and 2): what fork copies and write-protects,
+// fork and copy-on-write (sources.md sections 1 and 2): what fork copies and write-protects,
 // who copies and who reuses afterwards, dontfork/wipeonfork/shared mappings, vfork, exec, exit.
 #include "testbenches/kernel/kernel_test_util.h"
 

@@ -1,4 +1,4 @@
-// /proc/PID/smaps and smaps_rollup (linux-mm.md section 4): the exact text layout, Rss/Pss,
+// /proc/PID/smaps and smaps_rollup (sources.md section 4): the exact text layout, Rss/Pss,
 // Shared/Private and Clean/Dirty around fork and copy-on-write.
 #include "testbenches/kernel/kernel_test_util.h"
 

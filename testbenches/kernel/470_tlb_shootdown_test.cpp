@@ -1,4 +1,4 @@
-// TLB maintenance the kernel performs (linux-mm.md section 6): which cores are told to drop
+// TLB maintenance the kernel performs (sources.md section 6): which cores are told to drop
 // what, and what the IPIs cost the sender and the receivers. Fake TLBs log every request.
 #include "testbenches/kernel/kernel_test_util.h"
 

@@ -1,4 +1,4 @@
-// Transparent huge pages (linux-mm.md section 3): eligibility, first touch, the huge zero
+// Transparent huge pages (sources.md section 3): eligibility, first touch, the huge zero
 // page, fork of huge PMDs, CoW by split (Linux >= 5.8) or by copy, smaps AnonHugePages.
 #include "testbenches/kernel/kernel_test_util.h"
 
@@ -136,7 +136,7 @@ TEST_F(Thp, ForkSharesHugePmdsWithADepositEach) {
 }
 
 TEST_F(Thp, ChildWriteSplitsItsPmdAndCopiesOneSubpage) {
-  // linux-mm.md [measured]: the child writes 1 byte per 2 MiB -> one fault per 2 MiB, child
+  // sources.md [measured]: the child writes 1 byte per 2 MiB -> one fault per 2 MiB, child
   // Private_Dirty 4 kB per 2 MiB, child AnonHugePages 0, parent AnonHugePages unchanged.
   Process& p = huge_region();
   write_all(p, kBase, 2 * k2M);

@@ -320,7 +320,7 @@ TEST(MemoryHierarchy, ZeroAndCopyFollowTheBandwidth) {
   EXPECT_EQ(h.copy_cycles(0), Cycles{0});
   // 2 MiB is 512 pages: the transfer part scales exactly, the latency is paid once.
   EXPECT_EQ(h.copy_cycles(2 << 20).value - 240, 512 * (h.copy_cycles(4096).value - 240));
-  // Shape check against numbers.md (memcpy 4 KiB from DRAM 0.7-0.9 us = 2100-2700 cycles
+  // Shape check against sources.md (memcpy 4 KiB from DRAM 0.7-0.9 us = 2100-2700 cycles
   // at 3 GHz): 2288 cycles = 0.76 us.
   EXPECT_GE(h.copy_cycles(4096).value, 2100u);
   EXPECT_LE(h.copy_cycles(4096).value, 2700u);

@@ -1,4 +1,4 @@
-// The seed's drills (shared/reference/linux-mm.md, issue "kernel model"): a 4 GiB heap,
+// The seed's drills (docs/sources.md (Linux rules), issue "kernel model"): a 4 GiB heap,
 // forked, then read or written by the child. Expected values follow from the page counts:
 // 4 GiB = 1,048,576 pages of 4 KiB = 2048 huge pages of 2 MiB.
 #include <cmath>
@@ -91,7 +91,7 @@ TEST(Drills, HugePagesCopyPolicyCopiesTwoMegabytesPerWrite) {
   EXPECT_EQ(at(s, "processes.2.faults.thp_splits"), 0u);
 }
 
-// Fork latency at the default preset's 3 GHz against the published ranges (numbers.md):
+// Fork latency at the default preset's 3 GHz against the published ranges (sources.md):
 // three independent parents in one run (1 GiB and 4 GiB of 4 KiB pages, 1 GiB of huge pages).
 class ForkCost : public ::testing::Test {
  protected:
@@ -127,7 +127,7 @@ TEST_F(ForkCost, PublishedRangesAndShapeHold) {
   EXPECT_GE(one / huge, 10.0);  // huge pages: 10-40x cheaper
   EXPECT_LE(one / huge, 40.0);
   // The children's single writes are 4 KiB CoW faults (the THP child's is a split plus a
-  // 4 KiB copy): the plain ones take what Linux 6.18 took in a VM, 3.3-4.4 µs (numbers.md).
+  // 4 KiB copy): the plain ones take what Linux 6.18 took in a VM, 3.3-4.4 µs (sources.md).
   double us = at(stats_, "kernel.faults.cow_copy.latency.p50") / 3e3;
   EXPECT_GE(us, 3.3);
   EXPECT_LE(us, 4.4);

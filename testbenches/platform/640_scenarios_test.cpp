@@ -43,7 +43,7 @@ TEST(DrillScenarios, HalfTurnsHalfTheHeapPrivateInBoth) {
     std::string after = std::string("scenario.results.snapshots.after-writes.") + who + ".";
     EXPECT_EQ(at(s, before + "Shared_Dirty"), 16384u) << who;
     EXPECT_EQ(at(s, before + "Private_Dirty"), 0u) << who;
-    // After one side copies a page, both sides count it Private_Dirty (linux-mm.md §4).
+    // After one side copies a page, both sides count it Private_Dirty (sources.md §4).
     EXPECT_EQ(at(s, after + "Shared_Dirty"), 8192u) << who;
     EXPECT_EQ(at(s, after + "Private_Dirty"), 8192u) << who;
   }

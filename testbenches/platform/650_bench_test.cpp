@@ -27,7 +27,7 @@ const nlohmann::json& workload(const nlohmann::json& result, const std::string& 
 TEST(Bench, EveryWorkloadRunsAtTinySize) {
   nlohmann::json r = run_bench("");
   EXPECT_EQ(r["size"], "tiny");
-  ASSERT_EQ(r["workloads"].size(), 5u);
+  ASSERT_EQ(r["workloads"].size(), 8u);
   // hit: 200,000 reads plus the 64 first writes that populate the 64 pages.
   EXPECT_EQ(workload(r, "hit")["work"], 200064u);
   // walk: 64 MiB populated (16,384 writes), then 100,000 random reads.
@@ -35,6 +35,16 @@ TEST(Bench, EveryWorkloadRunsAtTinySize) {
   // drill-write: 16 MiB = 4096 pages written by the parent, then by the child.
   EXPECT_EQ(workload(r, "drill-write")["work"], 8192u);
   EXPECT_EQ(workload(r, "drill-write")["ptes_forked"], 4096u);
+  // processes: 200 children, each writes its 1 MiB = 256 pages; the parent maps nothing, so
+  // its first fork copies no PTE.
+  EXPECT_EQ(workload(r, "processes")["work"], 51200u);
+  EXPECT_EQ(workload(r, "processes")["ptes_forked"], 0u);
+  // fork-chain: pid 1 writes 64 KiB = 16 pages, which every fork of the chain copies.
+  EXPECT_EQ(workload(r, "fork-chain")["work"], 16u);
+  EXPECT_EQ(workload(r, "fork-chain")["ptes_forked"], 16u);
+  // vmas: 1,000 one-page mappings, one write each, all forked.
+  EXPECT_EQ(workload(r, "vmas")["work"], 1000u);
+  EXPECT_EQ(workload(r, "vmas")["ptes_forked"], 1000u);
   // trace-read: 100,000 records, read once.
   EXPECT_EQ(workload(r, "trace-read")["work"], 100000u);
   for (const auto& w : r["workloads"]) {
@@ -60,15 +70,34 @@ TEST(Bench, OneWorkloadOnly) {
   EXPECT_EQ(r["workloads"][0]["name"], "drill-write");
 }
 
+TEST(Bench, ScalingWorkloadsTakeACount) {
+  // processes=3: 3 children x 256 pages; vmas=5: 5 one-page mappings written and forked.
+  nlohmann::json r = run_bench("--workload processes=3 --workload vmas=5 --workload fork-chain=4");
+  ASSERT_EQ(r["workloads"].size(), 3u);
+  EXPECT_EQ(workload(r, "processes")["work"], 768u);
+  EXPECT_EQ(workload(r, "processes")["bare_work"], 768u);
+  EXPECT_EQ(workload(r, "vmas")["work"], 5u);
+  EXPECT_EQ(workload(r, "vmas")["ptes_forked"], 5u);
+  EXPECT_EQ(workload(r, "fork-chain")["work"], 16u);
+}
+
 TEST(Bench, BadArgumentsAreInputErrors) {
   CliResult a = cli("bench --size huge");
   EXPECT_EQ(a.code, 2);
   EXPECT_NE(a.err.find("--size must be tiny or full, got 'huge'"), std::string::npos) << a.err;
   CliResult b = cli("bench --size tiny --workload nope");
   EXPECT_EQ(b.code, 2);
-  EXPECT_NE(b.err.find("unknown workload 'nope' (workloads: hit, walk, drill-write, redis-bgsave, trace-read)"),
+  EXPECT_NE(b.err.find("unknown workload 'nope' (workloads: hit, walk, drill-write, redis-bgsave, trace-read, processes, "
+                          "fork-chain, vmas)"),
             std::string::npos)
       << b.err;
+  CliResult e = cli("bench --size tiny --workload processes=1x");
+  EXPECT_EQ(e.code, 2);
+  EXPECT_NE(e.err.find("workload 'processes=1x': the count must be an integer from 2 to 1000000"), std::string::npos)
+      << e.err;
+  CliResult f = cli("bench --size tiny --workload hit=5");
+  EXPECT_EQ(f.code, 2);
+  EXPECT_NE(f.err.find("workload 'hit' takes no count"), std::string::npos) << f.err;
   CliResult c = cli("bench --size tiny --repeat 0");
   EXPECT_EQ(c.code, 2);
   CliResult d = cli("bench --size tiny --workload hit -o /nonexistent-dir/x.json");

@@ -54,7 +54,10 @@ TEST_F(TextError, BadNumber) {
   expect_error("1 r -4096\n", 2, {"bad number", "'-4096'"});
   expect_error("1 r 0x\n", 2, {"bad number", "'0x'"});
   expect_error("1 munmap 0x1000 0x10K\n", 2, {"bad number", "'0x10K'"});  // suffix on hex
-  expect_error("1 munmap 0x1000 4k\n", 2, {"bad number", "'4k'"});       // lowercase suffix
+  expect_error("1 munmap 0x1000 4q\n", 2, {"bad number", "'4q'"});       // no such multiplier
+  expect_error("1 munmap 0x1000 4iB\n", 2, {"bad number", "'4iB'"});     // iB needs a multiplier
+  expect_error("1 munmap 0x1000 1.1K\n", 2, {"'1.1K'", "is not a whole number"});  // 1126.4 bytes
+  expect_error("1 r 0x1000.5\n", 2, {"bad number"});                    // addresses: integers only
   expect_error("1 r 4K\n", 2, {"bad number", "'4K'"});  // addresses take no suffix
   expect_error("1 cpu 1K\n", 2, {"bad number", "'1K'"});
   expect_error("1 w 0x1000 +4X\n", 2, {"bad number", "'+4X'"});

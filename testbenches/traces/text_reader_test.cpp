@@ -160,6 +160,16 @@ TEST(TextReader, SuffixesArePowersOf1024) {
   EXPECT_EQ(parse_one("1 munmap 0x0 007").len, 7u);
 }
 
+TEST(TextReader, SizesFollowTheConfigurationsRule) {
+  // The rule of models/common/size_text.h, the same as --set and --param.
+  EXPECT_EQ(parse_one("1 munmap 0x0 8GB").len, 8ull << 30);
+  EXPECT_EQ(parse_one("1 munmap 0x0 8GiB").len, 8ull << 30);
+  EXPECT_EQ(parse_one("1 munmap 0x0 1.5G").len, 1610612736u);  // 1.5 x 2^30
+  EXPECT_EQ(parse_one("1 munmap 0x0 4k").len, 4096u);
+  EXPECT_EQ(parse_one("1 w 0x0 +1.5M /0.5K").len, 1572864u);     // 1.5 x 2^20
+  EXPECT_EQ(parse_one("1 w 0x0 +1.5M /0.5K").stride, 512u);
+}
+
 TEST(TextReader, CommentsBlankLinesTabsAndCarriageReturns) {
   NameTable names;
   const std::string text =

@@ -306,12 +306,13 @@ TEST_P(Validation, MatchesLinux) {
                              << " runs; first run: " << runs.front().second;
 
   // Model.
+  // Results go to a subfolder: stdout.txt and stderr.txt make the folder itself non-empty.
   std::string model_dir = make_temp_dir("model");
-  Command c = run_command(std::string("'") + COWSIM_BINARY + "' run '" + trace + "' --out '" + model_dir + "'" +
+  Command c = run_command(std::string("'") + COWSIM_BINARY + "' run '" + trace + "' --out '" + model_dir + "/results'" +
                               host_overrides(), model_dir);
   ASSERT_EQ(c.code, 0) << "cowsim run failed on " << trace << ":\n" << c.err;
   Results model;
-  auto stats = nlohmann::json::parse(slurp(model_dir + "/stats.json"));
+  auto stats = nlohmann::json::parse(slurp(model_dir + "/results/stats.json"));
   std::vector<std::string> problems;
   for (const auto& [pid, p] : stats.at("processes").items()) {
     model.minflt[uint32_t(std::stoul(pid))] = p.at("minflt").get<uint64_t>();
@@ -321,7 +322,7 @@ TEST_P(Validation, MatchesLinux) {
     if (uint64_t e = p.at("syscall_errors").get<uint64_t>())
       problems.push_back("model pid " + pid + ": " + std::to_string(e) + " system calls failed (natively: none)");
   }
-  read_snapshots(model_dir + "/smaps", model);
+  read_snapshots(model_dir + "/results/smaps", model);
 
   for (const std::string& d : diff(*native, model)) problems.push_back(d);
   if (problems.empty()) {

@@ -1,4 +1,4 @@
-#include "models/tlb/replacement.h"
+#include "models/common/replacement.h"
 
 #include "models/common/error.h"
 

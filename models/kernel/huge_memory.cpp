@@ -68,7 +68,7 @@ std::optional<FaultOutcome> Kernel::huge_fault(Process& p, Vma& v, uint64_t* pmd
       frames_.put(*head);
       return std::nullopt;
     }
-    c.add(Step::kZero, cost_.huge_zero);
+    copy_engine_->zero(*head, kHugePageSize, core, c);
     map_new(*head);
     return FaultOutcome::kThpZeroFill;
   }
@@ -79,12 +79,12 @@ std::optional<FaultOutcome> Kernel::huge_fault(Process& p, Vma& v, uint64_t* pmd
   if (head == frames_.huge_zero_page()) {
     // Linux >= 6.13: writing over the huge zero page allocates a fresh huge page.
     if (auto fresh = new_folio()) {
-      c.add(Step::kZero, cost_.huge_zero);
+      copy_engine_->zero(*fresh, kHugePageSize, core, c);
       map_new(*fresh);
-      flush_range(mm, haddr, haddr + kHugePageSize, core, c);
+      flush_tlb_mm_range(mm, haddr, haddr + kHugePageSize, core, c);
       return FaultOutcome::kThpZeroFill;
     }
-    split_pmd(&p, mm, pmd, haddr, core, c);
+    split_huge_pmd(&p, mm, pmd, haddr, core, c);
     return std::nullopt;  // the 4 KiB path replaces the zero page under the address
   }
   if (folio.refcount == 1) {  // nobody else maps it: take the whole PMD back, no copy, no flush
@@ -95,11 +95,11 @@ std::optional<FaultOutcome> Kernel::huge_fault(Process& p, Vma& v, uint64_t* pmd
   }
   if (params_.thp.cow_policy == ThpCowPolicy::kCopy) {
     if (auto fresh = new_folio()) {
-      c.add(Step::kCopy, cost_.huge_copy);
+      copy_engine_->copy(head, *fresh, kHugePageSize, core, c);
       --folio.entire;
       frames_.put(head);
       map_new(*fresh);
-      flush_range(mm, haddr, haddr + kHugePageSize, core, c);
+      flush_tlb_mm_range(mm, haddr, haddr + kHugePageSize, core, c);
       p.pages_copied += 512;
       p.bytes_copied += kHugePageSize;
       return FaultOutcome::kThpCopy;
@@ -107,11 +107,11 @@ std::optional<FaultOutcome> Kernel::huge_fault(Process& p, Vma& v, uint64_t* pmd
   }
   // Split policy (or no huge page free for a copy): this process's PMD becomes 512
   // read-only PTEs; the 4 KiB path then copies the one subpage written.
-  split_pmd(&p, mm, pmd, haddr, core, c);
+  split_huge_pmd(&p, mm, pmd, haddr, core, c);
   return std::nullopt;
 }
 
-bool Kernel::split_pmd(Process* p, AddressSpace& mm, uint64_t* pmd, uint64_t haddr, unsigned core, Cost& c) {
+bool Kernel::split_huge_pmd(Process* p, AddressSpace& mm, uint64_t* pmd, uint64_t haddr, unsigned core, Cost& c) {
   Pfn table;
   if (!mm.deposited.empty()) {
     table = mm.deposited.back();
@@ -140,7 +140,7 @@ bool Kernel::split_pmd(Process* p, AddressSpace& mm, uint64_t* pmd, uint64_t had
   }
   *pmd = frame_address(table).value | pte_bits::kPresent | pte_bits::kWritable | pte_bits::kUser | pte_bits::kAccessed;
   c.add(Step::kSplit, cost_.pmd_split + uint64_t{cost_.pte_update} * 512);
-  flush_range(mm, haddr, haddr + kHugePageSize, core, c);
+  flush_tlb_mm_range(mm, haddr, haddr + kHugePageSize, core, c);
   ++thp_splits_;
   if (p) ++p->thp_splits;
   return true;
@@ -150,7 +150,7 @@ bool Kernel::split_edges(AddressSpace& mm, uint64_t start, uint64_t end, unsigne
   for (uint64_t edge : {start, end}) {
     if (!(edge & (kHugePageSize - 1))) continue;
     uint64_t* pmd = tables_.entry(mm.root, VirtAddr{edge}, 2, false);
-    if (pmd && (*pmd & pte_bits::kHuge) && !split_pmd(nullptr, mm, pmd, edge & ~(kHugePageSize - 1), core, c))
+    if (pmd && (*pmd & pte_bits::kHuge) && !split_huge_pmd(nullptr, mm, pmd, edge & ~(kHugePageSize - 1), core, c))
       return false;
   }
   return true;

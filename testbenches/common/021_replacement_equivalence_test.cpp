@@ -1,5 +1,5 @@
 // The replacement policies dispatch without virtual calls and keep tree-PLRU bits in one
-// word per set (models/tlb/replacement.h). The references here are the implementations they
+// word per set (models/common/replacement.h). The references here are the implementations they
 // replaced: a byte per tree node, and a timestamp per entry. Random sequences of touches and
 // victim queries must give the same victims, through the base class and the concrete class.
 #include <gtest/gtest.h>
@@ -7,7 +7,7 @@
 #include <random>
 #include <vector>
 
-#include "models/tlb/replacement.h"
+#include "models/common/replacement.h"
 
 namespace cowsim {
 namespace {

@@ -4,7 +4,7 @@
 #include <set>
 
 #include "models/common/error.h"
-#include "models/tlb/replacement.h"
+#include "models/common/replacement.h"
 
 namespace cowsim {
 namespace {
