@@ -88,6 +88,7 @@ int run(const Args& args) {
       "vcd", po::value<std::string>(), "also write a waveform of every core (state, pid, fault, shootdown) to FILE")(
       "sample-interval", po::value<std::string>(),
       "also write timeseries.csv: memory and counts per DURATION of simulated time (10us, 1ms, or cycles)")(
+      "histograms", po::value<std::string>(), "also write every latency histogram's bins as CSV: FILE.csv, or a folder")(
       "quiet,q", "print nothing on success (and no progress line)")(
       "max-accesses", po::value<std::string>(), "refuse a run of more memory accesses than this (ranges expanded; K/M/G suffixes)")(
       "max-host-memory", po::value<std::string>(), "refuse or stop a run that needs more host memory (bytes, K/M/G suffixes; default: available memory)");
@@ -126,6 +127,7 @@ int run(const Args& args) {
   if (folder == OutputFolder::kEarlierRun && !vm.count("quiet"))
     std::cerr << "cowsim run: replacing the results of an earlier run in " << out << "/\n";
   write_outputs(out, r);
+  if (vm.count("histograms")) write_histograms(vm["histograms"].as<std::string>(), r);
   if (!vm.count("quiet")) std::cout << summarize(r, src.label) << "results in " << out << "/\n";
   return 0;
 }
