@@ -205,6 +205,20 @@ bool Overlays::convert(Process& p, AddressSpace& mm, Overlay& o, unsigned core, 
   // An OS-handled event, costed like the CoW fault it replaces.
   c.add(Step::kEntry, k_.cost_.exception_entry);
   c.add(Step::kHandler, k_.cost_.fault_base);
+  if (k_.exclusive_to(mm, shared, page)) {  // nobody else maps the page any more: merge in place
+    c.add(Step::kCopy, static_cast<uint64_t>(__builtin_popcountll(o.lines)) * line_copy_);
+    k_.frames_.info(k_.frames_.head_of(shared)).flags |= frame_flags::kAnonExclusive;
+    *pte |= pte_bits::kWritable | pte_bits::kAccessed | pte_bits::kDirty;
+    c.add(Step::kPteUpdate, k_.cost_.pte_update);
+    c.add(Step::kReturn, k_.cost_.exception_return);
+    ++conversions_;
+    ++in_place_;
+    p.bytes_copied += static_cast<uint64_t>(__builtin_popcountll(o.lines)) * kLineSize;
+    if (o.lines) pool_.free(o.segment, o.cls);
+    omt_forget(mm, o.vpn);
+    mm.overlays->erase(o.vpn);
+    return true;
+  }
   auto fresh = k_.alloc_page(p);
   if (!fresh) return false;
   FrameInfo& fi = k_.frames_.info(*fresh);
@@ -274,6 +288,8 @@ void Overlays::report(StatSink& s) const {
   s.counter("lines_written", lines_written_, "lines", "Overlay-on-write: lines added to overlays");
   s.counter("conversions", conversions_, "overlays",
             "Overlays turned into private 4 KiB copies (past kernel.cow.overlay.threshold, or at fork)");
+  s.counter("in_place", in_place_, "overlays",
+            "Of those, merged into the page itself because no other process mapped it any more (no copy)");
   s.counter("fork_conversions", fork_conversions_, "overlays", "Of those, at fork (the parent's overlays)");
   s.counter("dropped", dropped_, "overlays", "Overlays freed with their page (munmap, MADV_DONTNEED, exit, exec)");
   s.counter("segment_moves", segment_moves_, "moves", "Overlays moved to a larger segment as they grew");

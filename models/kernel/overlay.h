@@ -130,7 +130,7 @@ class Overlays {
   // Statistics
   uint64_t created_ = 0, lines_written_ = 0, conversions_ = 0, fork_conversions_ = 0, segment_moves_ = 0,
            lookups_ = 0, line_accesses_ = 0, omt_hits_ = 0, omt_misses_ = 0, access_cycles_ = 0,
-           conversion_cycles_ = 0, peak_bytes_ = 0, dropped_ = 0;
+           conversion_cycles_ = 0, peak_bytes_ = 0, dropped_ = 0, in_place_ = 0;
 };
 
 }  // namespace cowsim
