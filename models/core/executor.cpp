@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "models/common/error.h"
+#include "models/kernel/overlay.h"
 #include "traces/trace_io.h"
 
 namespace cowsim {
@@ -72,12 +73,23 @@ bool Executor::translate_slow(Process& p, VirtAddr va, AccessType type, int atte
   throw std::logic_error("access at " + std::to_string(va.value) + " faults again after its fault was handled");
 }
 
+bool Executor::overlay_access(Process& p, VirtAddr va, AccessType type) {
+  const FaultResult r = p.mm->overlays->owner().access(p, va, type == AccessType::kWrite, core_, clock_.now());
+  advance(r.cycles);
+  return r.resolved;
+}
+
 bool Executor::access(Process& p, VirtAddr va, uint32_t size, AccessType type) {
   ++accesses_;
   ++p.accesses;
   if (!translate(p, va, type)) return false;
+  if (p.mm->overlays && !overlay_access(p, va, type)) return false;  // only with kernel.cow.granularity=line
   // An access that crosses into the next page needs that page's translation too.
-  if (va.page_offset() + size > kPageSize) return translate(p, VirtAddr{(va.value | (kPageSize - 1)) + 1}, type);
+  if (va.page_offset() + size > kPageSize) {
+    const VirtAddr next{(va.value | (kPageSize - 1)) + 1};
+    if (!translate(p, next, type)) return false;
+    if (p.mm->overlays && !overlay_access(p, next, type)) return false;
+  }
   return true;
 }
 

@@ -85,6 +85,8 @@ class Executor {
   std::string span_name(uint32_t id) const;
   // One access of `size` bytes; false if the process died on it.
   bool access(Process& p, VirtAddr va, uint32_t size, AccessType type);
+  // kernel.cow.granularity=line: the overlay part of a translated access to `va`.
+  bool overlay_access(Process& p, VirtAddr va, AccessType type);
   bool translate(Process& p, VirtAddr va, AccessType type) {
     // The common case inline: a direct TLB hierarchy, an L1 hit, the data access.
     if (tlbs_) {

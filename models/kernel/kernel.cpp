@@ -2,6 +2,7 @@
 // every path uses (page allocation, reference and map counts as in mm/rmap.c) and failed
 // system calls. Each Linux path has its own file: docs/kernel-model.md has the map.
 #include "models/kernel/kernel.h"
+#include "models/kernel/overlay.h"
 
 #include <string>
 
@@ -50,6 +51,7 @@ Kernel::Kernel(const KernelParams& p, PhysicalMemory& mem, unsigned levels, unsi
   if (params_.copy.engine == CopyEngineKind::kRowClone || params_.copy.zero_engine == ZeroEngineKind::kRowClone ||
       params_.copy.alloc_policy == AllocPolicy::kSameSubarray)
     dram_map_.check(mem.frame_count() << kPageShift);
+  if (params_.cow_granularity == CowGranularity::kLine) overlays_ = std::make_shared<Overlays>(*this, params_.overlay);
 }
 
 // ---------------------------------------------------------------- page helpers

@@ -28,6 +28,8 @@
 
 namespace cowsim {
 
+class Overlays;  // models/kernel/overlay.h
+
 struct FaultResult {
   bool resolved = false;  // false: the process was killed (SIGSEGV or out of memory)
   FaultOutcome outcome = FaultOutcome::kCount;
@@ -98,6 +100,9 @@ class Kernel {
   // `cowsim bench` (fork latency targets); deliberately not a statistic: host time is not
   // deterministic.
   static double host_fork_seconds();
+  // Page overlays (kernel.cow.granularity=line), null otherwise; the cores call it on accesses
+  // to address spaces that have overlays.
+  Overlays* overlays() const { return overlays_.get(); }
 
  private:
   struct CoreState {
@@ -122,6 +127,7 @@ class Kernel {
   };
   friend class LinuxForkStrategy;
   friend class InvariantChecker;  // platform/invariants.h reads the state it checks
+  friend class Overlays;
 
   Process& new_process(uint32_t pid, uint32_t parent, Cycles now);
   void enqueue(Process& p);
@@ -206,6 +212,7 @@ class Kernel {
   std::unique_ptr<ForkStrategy> fork_strategy_;  // kernel.fork.strategy
   DramMap dram_map_;                             // memory.dram.map, for kernel.alloc.policy
   uint64_t same_subarray_hits_ = 0, same_subarray_misses_ = 0;
+  std::shared_ptr<Overlays> overlays_;           // kernel.cow.granularity=line; null for page
   std::function<void(unsigned, Cycles)> wakeup_;
   std::vector<std::unique_ptr<Process>> procs_;
   std::unordered_map<uint32_t, Process*> by_pid_;  // per syscall, not per access

@@ -8,6 +8,7 @@
 #include "models/common/params.h"
 #include "models/common/types.h"
 #include "models/kernel/copy_engine_params.h"
+#include "models/kernel/overlay_params.h"
 #include "models/memory/hierarchy_params.h"
 
 namespace cowsim {
@@ -113,6 +114,8 @@ struct KernelParams {
   ForkStrategyKind fork_strategy = ForkStrategyKind::kLinux;
   CopyEngineParams copy;  // kernel.copy, kernel.zero, kernel.alloc
   DramParams dram;        // memory.dram, copied in by kernel_params() (platform/system.cpp); not declared here
+  CowGranularity cow_granularity = CowGranularity::kPage;
+  OverlayParams overlay;
   bool zero_page = true;
   uint64_t timeslice = 12'000'000;
 
@@ -133,6 +136,16 @@ struct KernelParams {
                  {"linux"});
     }
     copy.declare(r);
+    {
+      ParamRegistry::Scope s(r, "cow");
+      r.add_enum("granularity", cow_granularity,
+                 "Copy-on-write unit for private anonymous 4 KiB pages shared after fork: page (Linux: the first "
+                 "write copies 4 KiB) or line (page overlays, ISCA 2015: the writer gets an overlay holding only the "
+                 "64-byte lines it wrote; kernel.cow.overlay.*)",
+                 {"page", "line"});
+      ParamRegistry::Scope o(r, "overlay");
+      overlay.declare(r);
+    }
     r.add("zero_page", zero_page,
           "Map the shared zero page (and the huge zero page) on a read of untouched private anonymous memory; false "
           "allocates a zeroed page instead, as Linux does where mm_forbids_zeropage() holds (e.g. a guest booted with "
