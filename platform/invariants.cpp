@@ -381,8 +381,9 @@ void InvariantChecker::check_tlbs() {
   for (size_t core = 0; core < tlbs_.size(); ++core) {
     if (!tlbs_[core]) continue;
     const TlbHierarchy& h = *tlbs_[core];
-    for (auto [name, level] : {std::pair{"L1 ITLB", &h.l1i()}, {"L1 DTLB", &h.l1d()}, {"STLB", &h.stlb()}})
-      for (const Tlb& bank : level->banks())
+    for (const auto& named : {std::pair{"L1 ITLB", &h.l1i()}, {"L1 DTLB", &h.l1d()}, {"STLB", &h.stlb()}}) {
+      const char* name = named.first;  // not a structured binding: C++17 lambdas cannot capture those
+      for (const Tlb& bank : named.second->banks())
         bank.for_each_entry([&](const TlbEntry& e) {
           uint64_t va = Tlb::address_of(e).value;
           uint16_t pcid = Tlb::pcid_of(e);
@@ -404,6 +405,7 @@ void InvariantChecker::check_tlbs() {
             a = (a & ~(span - 1)) + span;
           }
         });
+    }
     if (core >= walkers_.size() || !walkers_[core]) continue;
     const Walker& w = *walkers_[core];
     for (unsigned level = 2; level <= w.levels(); ++level)
