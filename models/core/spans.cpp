@@ -47,22 +47,11 @@ void SpanStats::add(uint32_t name, uint32_t pid, uint64_t arrival, uint64_t done
   it->second->add(latency);
 }
 
-void report_latency(StatSink& s, const std::string& name, const LatencyHistogram& h, const char* desc) {
-  StatSink::Scope sc(s, name);
-  s.counter("count", h.count(), "spans", desc);
-  s.value("mean", h.mean(), "cycles", "Mean latency (completion minus arrival)");
-  s.counter("p50", h.percentile(0.50), "cycles", "Median latency (lower edge of its histogram bin)");
-  s.counter("p90", h.percentile(0.90), "cycles", "90th percentile latency (lower edge of its bin)");
-  s.counter("p99", h.percentile(0.99), "cycles", "99th percentile latency (lower edge of its bin)");
-  s.counter("p999", h.percentile(0.999), "cycles", "99.9th percentile latency (lower edge of its bin)");
-  s.counter("max", h.max(), "cycles", "Largest latency");
-}
-
 void SpanStats::report(StatSink& s) const {
   StatSink::Scope top(s, "spans");
   for (const Series& x : series_) {
     const std::string& name = names_[x.name];
-    report_latency(s, name, x.all, "Spans of this name that ended, all processes");
+    s.histogram(name, x.all, "cycles", "Spans of this name that ended, all processes");
     StatSink::Scope n(s, name);
     if (window_ && x.name == window_name_) {
       StatSink::Scope w(s, "window");
@@ -71,12 +60,12 @@ void SpanStats::report(StatSink& s) const {
     }
     if (window_ && x.name != window_name_) {
       const auto& ph = x.phase;
-      report_latency(s, "before", ph[kBefore], "Spans that arrived before the window span began");
-      report_latency(s, "during", ph[kDuring], "Spans that arrived while the window span was open");
-      report_latency(s, "after", ph[kAfter], "Spans that arrived after the window span ended");
+      s.histogram("before", ph[kBefore], "cycles", "Spans that arrived before the window span began");
+      s.histogram("during", ph[kDuring], "cycles", "Spans that arrived while the window span was open");
+      s.histogram("after", ph[kAfter], "cycles", "Spans that arrived after the window span ended");
     }
     StatSink::Scope p(s, "processes");
-    for (const auto& [pid, h] : x.pids) report_latency(s, std::to_string(pid), *h, "Spans of this name that ended in this process");
+    for (const auto& [pid, h] : x.pids) s.histogram(std::to_string(pid), *h, "cycles", "Spans of this name that ended in this process");
   }
 }
 

@@ -41,7 +41,7 @@ class SpanStats {
 
   bool empty() const { return series_.empty() && !window_; }
   const trace::NameTable& names() const { return names_; }
-  // spans.<name>.{count,mean,p50,p90,p99,p999,max}, .before/.during/.after when a window span
+  // spans.<name>.{count,mean,p50,p90,p99,p999,p9999,max} (StatSink::histogram), .before/.during/.after when a window span
   // was seen, .processes.<pid>.*; the window span's own .window.{begin_cycle,end_cycle}.
   void report(StatSink& s) const;
 
@@ -63,8 +63,5 @@ class SpanStats {
   uint32_t window_name_ = trace::kNoName;
   uint64_t window_begin_ = 0, window_end_ = 0;
 };
-
-// Writes name.{count,mean,p50,p90,p99,p999,max} of a latency histogram in cycles.
-void report_latency(StatSink& s, const std::string& name, const LatencyHistogram& h, const char* desc);
 
 }  // namespace cowsim

@@ -26,38 +26,34 @@ void CopyEngine::attach_caches(unsigned core, MemoryHierarchy* h) {
   caches_[core] = h;
 }
 
-uint64_t CopyEngine::clean_range(Pfn frame, uint64_t bytes) {
+namespace {
+// Applies `op` (clean or invalidate) to every line of the range in every core's caches, a
+// shared LLC once; counts the lines some cache answered true for (dirty, or present).
+uint64_t each_line(const std::vector<MemoryHierarchy*>& caches, Pfn frame, uint64_t bytes,
+                   bool (MemoryHierarchy::*op)(PhysAddr, bool)) {
   uint64_t lines = 0;
   const uint64_t base = frame_address(frame).value;
   for (uint64_t off = 0; off < bytes; off += kLine) {
-    bool dirty = false;
-    bool llc_done = false;  // a shared LLC is cleaned once
-    for (MemoryHierarchy* h : caches_) {
+    bool any = false;
+    bool llc_done = false;
+    for (MemoryHierarchy* h : caches) {
       if (!h) continue;
       const bool with_llc = !h->llc_shared() || !llc_done;
-      dirty = h->clean_line(PhysAddr{base + off}, with_llc) || dirty;
+      any = (h->*op)(PhysAddr{base + off}, with_llc) || any;
       llc_done = llc_done || h->llc_shared();
     }
-    lines += dirty;
+    lines += any;
   }
   return lines;
 }
+}  // namespace
+
+uint64_t CopyEngine::clean_range(Pfn frame, uint64_t bytes) {
+  return each_line(caches_, frame, bytes, &MemoryHierarchy::clean_line);
+}
 
 uint64_t CopyEngine::invalidate_range(Pfn frame, uint64_t bytes) {
-  uint64_t lines = 0;
-  const uint64_t base = frame_address(frame).value;
-  for (uint64_t off = 0; off < bytes; off += kLine) {
-    bool present = false;
-    bool llc_done = false;
-    for (MemoryHierarchy* h : caches_) {
-      if (!h) continue;
-      const bool with_llc = !h->llc_shared() || !llc_done;
-      present = h->invalidate_line(PhysAddr{base + off}, with_llc) || present;
-      llc_done = llc_done || h->llc_shared();
-    }
-    lines += present;
-  }
-  return lines;
+  return each_line(caches_, frame, bytes, &MemoryHierarchy::invalidate_line);
 }
 
 void EngineCounters::report(StatSink& s) const {

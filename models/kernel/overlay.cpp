@@ -101,7 +101,7 @@ Overlays::Overlays(Kernel& k, const OverlayParams& p)
 
 Cycles Overlays::omt_access(const AddressSpace& mm, uint64_t vpn) {
   const uint64_t key = omt_key(mm, vpn);
-  const size_t sets = omt_tags_.size() / 4, base = (key * 0x9E3779B97F4A7C15ull >> 17) % sets * 4;
+  const size_t base = omt_set(key);
   ++omt_stamp_;
   size_t victim = base;
   for (size_t w = base; w < base + 4; ++w) {
@@ -120,7 +120,7 @@ Cycles Overlays::omt_access(const AddressSpace& mm, uint64_t vpn) {
 
 void Overlays::omt_forget(const AddressSpace& mm, uint64_t vpn) {
   const uint64_t key = omt_key(mm, vpn);
-  const size_t sets = omt_tags_.size() / 4, base = (key * 0x9E3779B97F4A7C15ull >> 17) % sets * 4;
+  const size_t base = omt_set(key);
   for (size_t w = base; w < base + 4; ++w)
     if (omt_tags_[w] == key) {
       omt_tags_[w] = ~uint64_t{0};

@@ -119,6 +119,8 @@ class Overlays {
   Cycles omt_access(const AddressSpace& mm, uint64_t vpn);
   void omt_forget(const AddressSpace& mm, uint64_t vpn);
   static uint64_t omt_key(const AddressSpace& mm, uint64_t vpn) { return vpn ^ (uint64_t{mm.id} << 46); }
+  // First way of the OMT cache set that holds `key` (4 ways per set).
+  size_t omt_set(uint64_t key) const { return (key * 0x9E3779B97F4A7C15ull >> 17) % (omt_tags_.size() / 4) * 4; }
 
   Kernel& k_;
   const OverlayParams& p_;

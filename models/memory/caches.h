@@ -39,8 +39,6 @@ class CachesModule : public sc_core::sc_module, public DataMemIf, public PteMemI
     return direct_.read_pte(pa, latency, served_by);
   }
   void write_pte(PhysAddr pa, uint64_t value, Cycles& latency) override { direct_.write_pte(pa, value, latency); }
-  void prefetch_pte(PhysAddr pa) override { direct_.prefetch_pte(pa); }
-  bool peek_pte(PhysAddr pa, uint64_t& value) const override { return direct_.peek_pte(pa, value); }
   const MemoryHierarchy& hierarchy() const { return hierarchy_; }
   MemoryHierarchy& hierarchy() { return hierarchy_; }  // the kernel's copy engine cleans and fills lines
 

@@ -44,11 +44,6 @@ class PhysicalMemory {
     uint32_t s = slot_of(pa.pfn());
     return s == kNoSlot ? 0 : page(s)[(pa.value >> 3) & 511];
   }
-  // A hint to the host, no simulated effect: bring the 8 bytes at `pa` into the host's caches.
-  void prefetch64(PhysAddr pa) const {
-    uint32_t s = slot_of(pa.pfn());
-    if (s != kNoSlot) __builtin_prefetch(&page(s)[(pa.value >> 3) & 511]);
-  }
   // Returns false if the frame holds no table (a write the model cannot store).
   bool write64(PhysAddr pa, uint64_t v) {
     uint32_t s = slot_of(pa.pfn());

@@ -18,13 +18,6 @@ class PteMemory {
   virtual ~PteMemory() = default;
   virtual uint64_t read_pte(PhysAddr pa, Cycles& latency, Level& served_by) = 0;
   virtual void write_pte(PhysAddr pa, uint64_t value, Cycles& latency) = 0;
-  // A hint to the host, no simulated effect: `pa` is the leaf PTE a walk will read soon (the
-  // direct path fetches its host line and the model sets it maps to, so the host cache miss
-  // overlaps the work before the read).
-  virtual void prefetch_pte(PhysAddr pa) {}
-  // Untimed, side-effect-free read of a PTE for such a hint; false where nothing is stored
-  // (the TLM path answers false: it has no untimed view).
-  virtual bool peek_pte(PhysAddr pa, uint64_t& value) const { return false; }
 };
 
 // The direct path (DMI-style): contents straight from PhysicalMemory, latency from the core's
@@ -43,16 +36,6 @@ class CachedPteMemory final : public PteMemory {
     latency += a.latency;
     served_by = a.where;
     return v;
-  }
-  void prefetch_pte(PhysAddr pa) override {
-    if (pa.pfn().value >= mem_.frame_count()) return;
-    mem_.prefetch64(pa);
-    caches_.prefetch(pa);
-  }
-  bool peek_pte(PhysAddr pa, uint64_t& value) const override {
-    if ((pa.value & 7) || pa.pfn().value >= mem_.frame_count()) return false;
-    value = mem_.read64(pa);
-    return true;
   }
   void write_pte(PhysAddr pa, uint64_t value, Cycles& latency) override {
     check(pa);

@@ -26,9 +26,6 @@ TranslateResult TlbHierarchy::translate_slow(Pfn root, VirtAddr va, AccessType t
   uint32_t mshr = 0;
   t = misses_.take_mshr(t, mshr);
   if (!e) {
-    // The host's miss on the leaf PTE (tables of a large heap are far beyond the host's caches)
-    // then overlaps the STLB lookup and the walk's upper levels instead of stalling the read.
-    walker_->prefetch(root, va);
     t += stlb_.latency();
     e = stlb_.lookup(va, pcid_);
     if (e && permits(*e, type)) {

@@ -21,8 +21,6 @@ class PageWalker {
  public:
   virtual ~PageWalker() = default;
   virtual WalkResult walk(Pfn root, VirtAddr va, AccessType type, uint16_t pcid) = 0;
-  // A host hint with no simulated effect: a walk of `va` may follow soon.
-  virtual void prefetch(Pfn root, VirtAddr va) {}
   virtual void flush_caches(uint16_t pcid) = 0;                    // paging-structure caches of one context
   virtual void flush_caches() = 0;                                 // all of them
   virtual void invalidate_caches(VirtAddr va, uint16_t pcid) = 0;  // entries for one address

@@ -119,19 +119,6 @@ WalkResult Walker::walk(Pfn root, VirtAddr va, AccessType type, uint16_t pcid) {
   return r;  // unreachable: level 1 is always a leaf
 }
 
-void Walker::prefetch(Pfn root, VirtAddr va) const {
-  if (va.value >= user_address_limit(levels_)) return;
-  PhysAddr table = frame_address(root);
-  for (unsigned level = levels_; level >= 2; --level) {
-    uint64_t raw;
-    if (!mem_->peek_pte(table + 8 * table_index(va, level), raw)) return;
-    const Pte e = Pte::from_raw(raw);
-    if (!e.present || e.huge) return;  // the walk ends here: its last read is a hot upper table
-    table = frame_address(e.pfn());
-  }
-  mem_->prefetch_pte(table + 8 * table_index(va, 1));
-}
-
 void Walker::report(StatSink& s) const {
   s.counter("walks", walks_, "walks", "Page-table walks started");
   s.counter("pte_reads", pte_reads_, "reads", "PTE reads issued by walks, every level counted");

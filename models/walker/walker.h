@@ -28,9 +28,6 @@ class Walker {
   // A timed walk for a user-mode access. `root` is the top-level table frame (CR3), `pcid`
   // the context the paging-structure caches tag their entries with.
   WalkResult walk(Pfn root, VirtAddr va, AccessType type, uint16_t pcid = 0);
-  // A host hint with no simulated effect (no PSC lookup, no statistics): follows the tables
-  // from `root` untimed and prefetches the leaf PTE of `va`, for a walk that may follow.
-  void prefetch(Pfn root, VirtAddr va) const;
   // INVLPG and CR3 writes also drop paging-structure-cache entries (SDM 4.10.4.1).
   void flush_caches(uint16_t pcid) {
     for (auto& c : psc_) c.flush_pcid(pcid);

@@ -29,7 +29,6 @@ class WalkerModule : public sc_core::sc_module, public WalkIf, private PteMemory
   WalkResult walk(Pfn root, VirtAddr va, AccessType type, uint16_t pcid) override {
     return walker_.walk(root, va, type, pcid);
   }
-  void prefetch(Pfn root, VirtAddr va) override { walker_.prefetch(root, va); }
   void flush_caches(uint16_t pcid) override { walker_.flush_caches(pcid); }
   void flush_caches() override { walker_.flush_caches(); }
   void invalidate_caches(VirtAddr va, uint16_t pcid) override { walker_.invalidate_caches(va, pcid); }

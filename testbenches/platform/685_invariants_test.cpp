@@ -13,6 +13,7 @@
 
 #include <cstdio>
 
+#include "models/walker/direct_walker.h"
 #include "platform/invariants.h"
 #include "testbenches/kernel/kernel_test_util.h"
 #include "testbenches/platform/run_helpers.h"
@@ -214,18 +215,6 @@ class FlatPort : public PteMemory {
   PhysicalMemory& mem_;
 };
 
-class WalkerPort : public PageWalker {
- public:
-  explicit WalkerPort(Walker& w) : w_(w) {}
-  WalkResult walk(Pfn root, VirtAddr va, AccessType type, uint16_t pcid) override { return w_.walk(root, va, type, pcid); }
-  void flush_caches(uint16_t pcid) override { w_.flush_caches(pcid); }
-  void flush_caches() override { w_.flush_caches(); }
-  void invalidate_caches(VirtAddr va, uint16_t pcid) override { w_.invalidate_caches(va, pcid); }
-
- private:
-  Walker& w_;
-};
-
 class InvariantsTlb : public Invariants {
  protected:
   InvariantsTlb() : port_(mem_), walker_(WalkerParams{}, port_), walker_port_(walker_), tlbs_(TlbHierarchyParams{}, 1, 1) {
@@ -239,7 +228,7 @@ class InvariantsTlb : public Invariants {
   }
   FlatPort port_;
   Walker walker_;
-  WalkerPort walker_port_;
+  DirectWalker walker_port_;
   TlbHierarchy tlbs_;
 };
 
