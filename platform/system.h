@@ -34,6 +34,7 @@ class System : public sc_core::sc_module {
   const PhysicalMemory& physical_memory() const { return phys_; }
   const Kernel& kernel() const { return kernel_; }
   const KernelModule& kernel_module() const { return kernel_module_; }
+  KernelModule& kernel_module() { return kernel_module_; }
   const std::vector<std::unique_ptr<Core>>& cores() const { return cores_; }
   const std::vector<std::unique_ptr<TlbModule>>& tlbs() const { return tlbs_; }
   const std::vector<std::unique_ptr<WalkerModule>>& walkers() const { return walkers_; }

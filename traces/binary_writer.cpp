@@ -38,6 +38,8 @@ Code code_for(const Record& r) {
     case Op::kPost: return kPost;
     case Op::kAwait: return kAwait;
     case Op::kSnapshot: return kSnapshot;
+    case Op::kRoiBegin: return kRoiBegin;
+    case Op::kRoiEnd: return kRoiEnd;
     case Op::kCount: break;
   }
   throw std::logic_error("binary writer: no op code for this op");
@@ -91,6 +93,8 @@ class BinaryWriter : public RecordWriter {
       case Op::kPost:
       case Op::kAwait:
       case Op::kSnapshot:
+      case Op::kRoiBegin:
+      case Op::kRoiEnd:
         s.x = string_id(r.name, names);
         two = false;
         break;

@@ -69,7 +69,7 @@ std::string field_text(const Record& r, Field f, const NameTable& names) {
 std::string format_record(const Record& r, const NameTable& names) {
   std::string s = std::to_string(r.pid);
   s += ' ';
-  s += op_name(r.op);
+  s += r.op == Op::kRoiBegin ? "roi begin" : r.op == Op::kRoiEnd ? "roi end" : op_name(r.op);
   auto add = [&s](const std::string& field) {
     s += ' ';
     s += field;
@@ -115,6 +115,8 @@ std::string format_record(const Record& r, const NameTable& names) {
     case Op::kPost:
     case Op::kAwait:
     case Op::kSnapshot:
+    case Op::kRoiBegin:
+    case Op::kRoiEnd:
       add(name_text(r.name, names));
       break;
     case Op::kExec:

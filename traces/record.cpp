@@ -46,6 +46,8 @@ const char* op_name(Op op) {
     case Op::kPost: return "post";
     case Op::kAwait: return "await";
     case Op::kSnapshot: return "snapshot";
+    case Op::kRoiBegin: return "roi-begin";  // a column label; the text record is `roi begin NAME`
+    case Op::kRoiEnd: return "roi-end";
     case Op::kCount: break;
   }
   return "?";

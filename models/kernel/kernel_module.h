@@ -2,6 +2,7 @@
 // OsIf export for the cores, and a multi-port to every core's TLB for shootdowns.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,10 @@ class KernelModule : public sc_core::sc_module, public OsIf {
   uint64_t take_interrupt_cycles(unsigned core) override { return kernel_.take_interrupt_cycles(core); }
 
   const std::vector<SmapsSnapshot>& snapshots() const { return snapshots_; }
+  // Called at `roi begin/end` and `snapshot` records, at the record's time, after the smaps
+  // snapshot: the platform takes its statistics there (platform/regions.h).
+  using MarkHook = std::function<void(const trace::Record&, Cycles now)>;
+  void set_mark_hook(MarkHook hook) { mark_ = std::move(hook); }
 
  private:
   void b_transport(int from, tlm::tlm_generic_payload& tx, sc_core::sc_time& delay);
@@ -52,6 +57,7 @@ class KernelModule : public sc_core::sc_module, public OsIf {
   sc_core::sc_time cycle_;
   std::vector<sc_core::sc_event*> wake_;
   std::vector<SmapsSnapshot> snapshots_;
+  MarkHook mark_;
 };
 
 }  // namespace cowsim

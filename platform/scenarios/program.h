@@ -40,6 +40,9 @@ class RecordSink {
   void post(uint32_t pid, const std::string& name) { named(pid, trace::Op::kPost, name); }
   void await(uint32_t pid, const std::string& name) { named(pid, trace::Op::kAwait, name); }
   void snapshot(uint32_t pid, const std::string& label) { named(pid, trace::Op::kSnapshot, label); }
+  // A region of interest (stats.json's regions.NAME): the phase a scenario's question is about.
+  void roi_begin(uint32_t pid, const std::string& name) { named(pid, trace::Op::kRoiBegin, name); }
+  void roi_end(uint32_t pid, const std::string& name) { named(pid, trace::Op::kRoiEnd, name); }
 
  protected:
   virtual trace::Record& push() = 0;

@@ -110,12 +110,17 @@ class RandomAccess final : public Scenario {
                        std::to_string(heap_) + "), got " + std::to_string(stride_));
     p.mmap_anon(1, kHeapBase, heap_);
     advise_thp(p, thp_, 1, kHeapBase, heap_);
+    p.roi_begin(1, "populate");
     p.write(1, kHeapBase, heap_);
+    p.roi_end(1, "populate");
     uint32_t pid = 1;
     if (fork_) {
+      p.roi_begin(1, "fork");
       p.fork(1, 2);
+      p.roi_end(1, "fork");
       pid = 2;
     }
+    p.roi_begin(pid, "measured");
     // Slots are 8-byte aligned and end inside the heap: no access straddles a page.
     const uint64_t slots = (heap_ - 8) / stride_ + 1;
     const uint64_t seed = derive_seed(ctx.seed, kPurposeAccesses);
@@ -136,6 +141,7 @@ class RandomAccess final : public Scenario {
         out.access(pid, store ? trace::Op::kWrite : trace::Op::kRead, kHeapBase + slot * stride);
       }
     });
+    p.roi_end(pid, "measured");
     if (fork_) {
       p.exit(2);
       p.wait(1, 2);

@@ -120,8 +120,13 @@ class RedisBgsave final : public Scenario {
 
     p.mmap_anon(kServer, kHeapBase, dataset_);
     advise_thp(p, thp_, kServer, kHeapBase, dataset_);
+    p.roi_begin(kServer, "populate");
     p.write(kServer, kHeapBase, dataset_);
+    p.roi_end(kServer, "populate");
+    p.roi_begin(kServer, "fork");
     p.fork(kServer, kSaver);
+    p.roi_end(kServer, "fork");
+    p.roi_begin(kServer, "save");  // the save: the child's reads against the parent's writes
 
     // The child: read a chunk, then spend the time the disk takes to write it.
     uint64_t chunks = (dataset_ + kChunk - 1) / kChunk;
@@ -142,6 +147,7 @@ class RedisBgsave final : public Scenario {
     });
     p.post(kServer, kWritesDone);
     p.wait(kServer, kSaver);
+    p.roi_end(kServer, "save");
     p.exit(kServer);
   }
 

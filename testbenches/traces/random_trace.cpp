@@ -107,6 +107,8 @@ struct Gen {
       case Op::kPost:
       case Op::kAwait:
       case Op::kSnapshot:
+      case Op::kRoiBegin:
+      case Op::kRoiEnd:
         r.name = name();
         break;
       default:
@@ -173,7 +175,8 @@ std::string random_spelling(std::mt19937_64& rng, const std::vector<Record>& rec
   text += "cowsim-trace" + sp.space() + "1\n";
   for (const Record& r : records) {
     if (sp.chance(10)) text += sp.chance(50) ? "\n" : "# a comment line\n";
-    std::string line = (sp.chance(10) ? sp.space() : "") + sp.number(r.pid, false) + sp.space() + op_name(r.op);
+    std::string line = (sp.chance(10) ? sp.space() : "") + sp.number(r.pid, false) + sp.space() +
+                       (r.op == Op::kRoiBegin ? "roi" + sp.space() + "begin" : r.op == Op::kRoiEnd ? "roi" + sp.space() + "end" : std::string(op_name(r.op)));
     auto add = [&](const std::string& field) { line += sp.space() + field; };
     switch (r.op) {
       case Op::kMmap:
@@ -210,6 +213,8 @@ std::string random_spelling(std::mt19937_64& rng, const std::vector<Record>& rec
       case Op::kPost:
       case Op::kAwait:
       case Op::kSnapshot:
+      case Op::kRoiBegin:
+      case Op::kRoiEnd:
         add(names[r.name]);
         break;
       default:

@@ -1,0 +1,70 @@
+// Regions of interest, warm-up and statistics snapshots (docs/statistics.md, "Regions of
+// interest and warm-up"). At a `roi begin` mark the whole report is taken once into a
+// StatBaseline; at `roi end` the report is written again minus that baseline. Nothing runs
+// between marks, so a trace without marks costs nothing.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "models/common/stats.h"
+#include "models/common/types.h"
+#include "traces/trace_io.h"
+
+namespace cowsim {
+
+class Marks {
+ public:
+  // Writes every statistic at `now` (`since`: when the statistics being written started;
+  // `host`: host seconds they cover).
+  using Report = std::function<void(StatSink&, Cycles now, Cycles since, double host)>;
+
+  // `warmup_name`: the name id of the warm-up mark WarmupStream inserts (kNoName: none).
+  Marks(const trace::NameTable& names, uint32_t warmup_name, Report report);
+
+  void mark(const trace::Record& r, Cycles now);  // KernelModule's mark hook
+
+  bool warmed_up() const { return warmed_up_; }
+  const StatBaseline& warmup() const { return warmup_; }
+  Cycles warmup_end() const { return warmup_end_; }
+  double warmup_host() const { return warmup_host_; }
+
+  // After the run: an open region is an error; else stats.json's `regions` and `snapshots`
+  // sections, and the regions' bins in histograms.json.
+  void finish(nlohmann::json& stats, nlohmann::json& histograms) const;
+
+ private:
+  struct Open {
+    std::string name;
+    StatBaseline base;
+    Cycles begin;
+    double host;
+    nlohmann::json forks;  // kernel.forks at the begin: forks before the region are left out
+  };
+  double host_now() const;
+
+  const trace::NameTable& names_;
+  uint32_t warmup_name_;
+  Report report_;
+  std::chrono::steady_clock::time_point host_start_ = std::chrono::steady_clock::now();
+  std::vector<std::unique_ptr<Open>> open_;
+  nlohmann::json regions_ = nlohmann::json::object(), snapshots_ = nlohmann::json::object();
+  nlohmann::json bins_ = nlohmann::json::object();
+  StatBaseline warmup_;
+  bool warmed_up_ = false;
+  Cycles warmup_end_{0};
+  double warmup_host_ = 0;
+};
+
+// The records of `in`, with the warm-up mark (`roi begin` of `name`, an id no trace can
+// spell) inserted after the record that completes the warm-up: the `records`-th record, or
+// the `accesses`-th access in file order, a range record being split there. 0: no warm-up.
+std::unique_ptr<trace::RecordStream> warmup_stream(std::unique_ptr<trace::RecordStream> in, uint64_t records,
+                                                   uint64_t accesses, uint32_t name);
+
+}  // namespace cowsim
