@@ -48,6 +48,7 @@ TracePlan plan_trace(const StreamOpener& open, unsigned cores, const PlanLimits&
     std::string begun_at;  // where its `roi begin` is
     bool open;
     uint64_t record;  // its `roi begin`'s number, to report the first region left open
+    std::string name;
   };
   std::unordered_map<uint32_t, Region> regions;  // by name id; few
   TracePlan plan;
@@ -114,7 +115,7 @@ TracePlan plan_trace(const StreamOpener& open, unsigned cores, const PlanLimits&
             fail(mark + name + ": region '" + name + "' was already begun at " + it->second.begun_at +
                  (it->second.open ? " and is still open (a region cannot nest in itself)"
                                   : " (each region is measured once; use another name)"));
-          regions.emplace(r.name, Region{stream->where(), true, plan.records});
+          regions.emplace(r.name, Region{stream->where(), true, plan.records, name});
         } else {
           if (it == regions.end() || !it->second.open)
             fail(mark + name + ": region '" + name + "' has no roi begin before this record" +
@@ -134,7 +135,7 @@ TracePlan plan_trace(const StreamOpener& open, unsigned cores, const PlanLimits&
   for (const auto& [name, region] : regions)
     if (region.open && (!unended || region.record < unended->record)) unended = &region;
   if (unended)
-    throw InputError(unended->begun_at + ": roi begin: the region is never ended (no roi end with its name follows)");
+    throw InputError(unended->begun_at + ": roi begin " + unended->name + ": the region is never ended (no roi end " + unended->name + " follows)");
   // Roots in order of first appearance; a pid some record forks is never a root, wherever its
   // own records sit in the file.
   std::vector<std::pair<uint64_t, uint32_t>> order;

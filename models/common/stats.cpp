@@ -89,16 +89,17 @@ void StatSink::histogram(const std::string& name, const LatencyHistogram& whole,
     }
     bins_[prefix_ + name] = {{"unit", unit}, {"lower_edges", edges}, {"counts", counts}};
   }
+  // Already the samples since the baseline: written as they are, not subtracted again.
   Scope s(*this, name);
   std::string d(desc);
-  counter("count", h.count(), "samples", (d + ": number of samples").c_str());
+  gauge("count", h.count(), "samples", (d + ": number of samples").c_str());
   value("mean", h.mean(), unit, (d + ": mean").c_str());
-  counter("p50", h.percentile(0.50), unit, (d + ": median").c_str());
-  counter("p90", h.percentile(0.90), unit, (d + ": 90th percentile").c_str());
-  counter("p99", h.percentile(0.99), unit, (d + ": 99th percentile").c_str());
-  counter("p999", h.percentile(0.999), unit, (d + ": 99.9th percentile").c_str());
-  counter("p9999", h.percentile(0.9999), unit, (d + ": 99.99th percentile").c_str());
-  counter("max", h.max(), unit, (d + ": maximum").c_str());
+  gauge("p50", h.percentile(0.50), unit, (d + ": median").c_str());
+  gauge("p90", h.percentile(0.90), unit, (d + ": 90th percentile").c_str());
+  gauge("p99", h.percentile(0.99), unit, (d + ": 99th percentile").c_str());
+  gauge("p999", h.percentile(0.999), unit, (d + ": 99.9th percentile").c_str());
+  gauge("p9999", h.percentile(0.9999), unit, (d + ": 99.99th percentile").c_str());
+  gauge("max", h.max(), unit, (d + ": maximum").c_str());
 }
 
 }  // namespace cowsim

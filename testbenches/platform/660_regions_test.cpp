@@ -101,7 +101,7 @@ TEST(Regions, BadMarksAreErrorsNamingFileAndLine) {
   expect_error(h + "1 roi begin a\n1 roi begin a\n1 roi end a\n", "",
                ".cwt:4: roi begin a: region 'a' was already begun at ");
   expect_error(h + "1 roi begin a\n1 roi end a\n1 roi begin a\n1 roi end a\n", "", "measured once");
-  expect_error(h + "1 roi begin a\n1 w 0x7f0000000000\n", "", ".cwt:3: roi begin: the region is never ended");
+  expect_error(h + "1 roi begin a\n1 w 0x7f0000000000\n", "", ".cwt:3: roi begin a: the region is never ended");
   expect_error(h + "1 roi begin " + std::string(65, 'x') + "\n", "", "at most 64 bytes, this one has 65");
   expect_error(h + "1 roi between a\n", "", ".cwt:3: bad roi mark 'between'");
   expect_error(h + "1 w 0x7f0000000000\n", "--warmup-records 2", "leaves nothing to measure: the trace has 2 records");
