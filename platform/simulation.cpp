@@ -215,6 +215,12 @@ RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config,
   });
   system.kernel_module().set_mark_hook([&marks](const trace::Record& r, Cycles now) { marks.mark(r, now); });
   for (uint32_t pid : plan.roots) system.kernel().start_process(pid, Cycles{0});
+  if (opts.check)
+    system.kernel_module().set_after_call([&system](const char* what, uint32_t pid) {
+      uint64_t cycle = sc_core::sc_time_stamp().value() / system.cycle().value();
+      check_invariants(system, std::string("after ") + what + " by pid " + std::to_string(pid) + " near cycle " +
+                                   std::to_string(cycle));
+    });
   std::optional<Waveform> wave;
   if (!vcd_path.empty()) wave.emplace(vcd_path, system);
   std::optional<TimeSeries> series;
@@ -231,7 +237,7 @@ RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config,
 
   Cycles end{sc_core::sc_time_stamp().value() / system.cycle().value()};
   system.kernel().finish(end);
-  check_tables_freed(system.kernel(), system.physical_memory());
+  check_invariants(system, "end of run");  // every run, --check or not: a few milliseconds
   double host = std::chrono::duration<double>(std::chrono::steady_clock::now() - host_start).count();
 
   RunResult r;

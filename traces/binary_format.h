@@ -30,6 +30,7 @@ enum Code : uint8_t {
   kCpu = 0x50,
   kPost = 0x60, kAwait = 0x61, kSnapshot = 0x62,
   kRoiBegin = 0x63, kRoiEnd = 0x64,
+  kSpanBegin = 0x70, kSpanEnd = 0x71,  // a = SpanArrival, x = string id, y = ns
 };
 
 // Which slot fields an op uses; every other field is reserved and must be zero.
@@ -64,6 +65,8 @@ constexpr OpSpec kOpSpecs[] = {
     {kPost, Op::kPost, false, 1, kUseX},
     {kAwait, Op::kAwait, false, 1, kUseX},
     {kSnapshot, Op::kSnapshot, false, 1, kUseX},
+    {kSpanBegin, Op::kSpanBegin, false, 2, kUseA | kUseX | kUseY},
+    {kSpanEnd, Op::kSpanEnd, false, 1, kUseX},
     {kRoiBegin, Op::kRoiBegin, false, 1, kUseX},
     {kRoiEnd, Op::kRoiEnd, false, 1, kUseX},
 };

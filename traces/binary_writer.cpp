@@ -38,6 +38,8 @@ Code code_for(const Record& r) {
     case Op::kPost: return kPost;
     case Op::kAwait: return kAwait;
     case Op::kSnapshot: return kSnapshot;
+    case Op::kSpanBegin: return kSpanBegin;
+    case Op::kSpanEnd: return kSpanEnd;
     case Op::kRoiBegin: return kRoiBegin;
     case Op::kRoiEnd: return kRoiEnd;
     case Op::kCount: break;
@@ -95,6 +97,15 @@ class BinaryWriter : public RecordWriter {
       case Op::kSnapshot:
       case Op::kRoiBegin:
       case Op::kRoiEnd:
+        s.x = string_id(r.name, names);
+        two = false;
+        break;
+      case Op::kSpanBegin:
+        s.a = r.flags;
+        s.x = string_id(r.name, names);
+        y = r.addr;
+        break;
+      case Op::kSpanEnd:
         s.x = string_id(r.name, names);
         two = false;
         break;

@@ -46,8 +46,10 @@ const char* op_name(Op op) {
     case Op::kPost: return "post";
     case Op::kAwait: return "await";
     case Op::kSnapshot: return "snapshot";
-    case Op::kRoiBegin: return "roi-begin";  // a column label; the text record is `roi begin NAME`
-    case Op::kRoiEnd: return "roi-end";
+    case Op::kSpanBegin: return "span begin";
+    case Op::kSpanEnd: return "span end";
+    case Op::kRoiBegin: return "roi begin";
+    case Op::kRoiEnd: return "roi end";
     case Op::kCount: break;
   }
   return "?";

@@ -22,6 +22,7 @@ void Core::end_of_elaboration() {
   exec_ = std::make_unique<Executor>(params_, id_, clock_, *mmu.operator->(), env, data.operator->());
   os_->attach_core(id_, &wake_);
   exec_->set_tracing(tracing_);
+  exec_->set_spans(spans_);
 }
 
 void Core::trace_state(CoreState s, Cycles at, bool fault) {

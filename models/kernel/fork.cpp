@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "models/kernel/fork_strategy.h"
+#include "models/kernel/overlay.h"
 
 namespace cowsim {
 
@@ -63,7 +64,7 @@ Cycles Kernel::fork(Process& parent, uint32_t child_pid, bool vfork, unsigned co
     rec.start_cycle = now.value;
     uint32_t tables = 0;
     uint64_t ipis_before = ipis_;
-    bool oom = false;
+    bool oom = overlays_ && !overlays_->merge_all(parent, core, c);  // granularity=line: overlays become pages
     // dup_mmap: every VMA but MADV_DONTFORK ones, then the strategy duplicates its page tables.
     for (const Vma& v : pm.vmas.vmas()) {
       if (v.dontcopy) {  // MADV_DONTFORK: absent in the child

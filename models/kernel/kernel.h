@@ -28,6 +28,8 @@
 
 namespace cowsim {
 
+class Overlays;  // models/kernel/overlay.h
+
 struct FaultResult {
   bool resolved = false;  // false: the process was killed (SIGSEGV or out of memory)
   FaultOutcome outcome = FaultOutcome::kCount;
@@ -50,6 +52,8 @@ class Kernel {
   Kernel(const KernelParams& p, PhysicalMemory& mem, unsigned levels, unsigned cores, bool strict, bool pcid = false);
 
   void attach_core(unsigned core, TlbControl* tlb) { cores_.at(core).tlb = tlb; }
+  // The core's data caches, which the copy engine copies through or keeps coherent.
+  void attach_caches(unsigned core, MemoryHierarchy* h) { copy_engine_->attach_caches(core, h); }
   // Called when a process becomes runnable on `core` (the SystemC wrapper wakes the core).
   // Called when a process becomes runnable on `core`; it may run from `ready_at` on.
   void set_wakeup(std::function<void(unsigned core, Cycles ready_at)> fn) { wakeup_ = std::move(fn); }
@@ -96,6 +100,9 @@ class Kernel {
   // `cowsim bench` (fork latency targets); deliberately not a statistic: host time is not
   // deterministic.
   static double host_fork_seconds();
+  // Page overlays (kernel.cow.granularity=line), null otherwise; the cores call it on accesses
+  // to address spaces that have overlays.
+  Overlays* overlays() const { return overlays_.get(); }
 
  private:
   struct CoreState {
@@ -119,6 +126,8 @@ class Kernel {
     uint64_t writable; // Writable if the VMA is
   };
   friend class LinuxForkStrategy;
+  friend class InvariantChecker;  // platform/invariants.h reads the state it checks
+  friend class Overlays;
 
   Process& new_process(uint32_t pid, uint32_t parent, Cycles now);
   void enqueue(Process& p);
@@ -201,6 +210,9 @@ class Kernel {
   std::vector<CoreState> cores_;
   std::unique_ptr<CopyEngine> copy_engine_;      // kernel.copy.engine
   std::unique_ptr<ForkStrategy> fork_strategy_;  // kernel.fork.strategy
+  DramMap dram_map_;                             // memory.dram.map, for kernel.alloc.policy
+  uint64_t same_subarray_hits_ = 0, same_subarray_misses_ = 0;
+  std::shared_ptr<Overlays> overlays_;           // kernel.cow.granularity=line; null for page
   std::function<void(unsigned, Cycles)> wakeup_;
   std::vector<std::unique_ptr<Process>> procs_;
   std::unordered_map<uint32_t, Process*> by_pid_;  // per syscall, not per access

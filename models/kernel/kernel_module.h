@@ -38,10 +38,17 @@ class KernelModule : public sc_core::sc_module, public OsIf {
   bool others_runnable(unsigned core) const override { return kernel_.others_runnable(core); }
   bool any_alive() const override { return kernel_.any_alive(); }
   Cycles syscall(Process& p, const trace::Record& r, unsigned core, Cycles now) override;
-  void exit(Process& p, const std::string& reason, Cycles now) override { kernel_.exit(p, reason, now); }
+  void exit(Process& p, const std::string& reason, Cycles now) override {
+    kernel_.exit(p, reason, now);
+    if (after_call_) after_call_("exit", p.pid);
+  }
   uint64_t take_interrupt_cycles(unsigned core) override { return kernel_.take_interrupt_cycles(core); }
 
   const std::vector<SmapsSnapshot>& snapshots() const { return snapshots_; }
+  // Called after every system-call record (fork and exit included) and every fault that
+  // killed its process, with the record's name and the pid: `cowsim run --check` checks the
+  // invariants there. Unset, it costs one test per system call.
+  void set_after_call(std::function<void(const char* what, uint32_t pid)> fn) { after_call_ = std::move(fn); }
   // Called at `roi begin/end` and `snapshot` records, at the record's time, after the smaps
   // snapshot: the platform takes its statistics there (platform/regions.h).
   using MarkHook = std::function<void(const trace::Record&, Cycles now)>;
@@ -51,12 +58,14 @@ class KernelModule : public sc_core::sc_module, public OsIf {
   void b_transport(int from, tlm::tlm_generic_payload& tx, sc_core::sc_time& delay);
   void end_of_elaboration() override;
   void snapshot(const std::string& label);
+  Cycles dispatch(Process& p, const trace::Record& r, unsigned core, Cycles now);
 
   Kernel& kernel_;
   const trace::NameTable& names_;
   sc_core::sc_time cycle_;
   std::vector<sc_core::sc_event*> wake_;
   std::vector<SmapsSnapshot> snapshots_;
+  std::function<void(const char*, uint32_t)> after_call_;
   MarkHook mark_;
 };
 

@@ -7,6 +7,8 @@
 
 #include "models/common/params.h"
 #include "models/common/types.h"
+#include "models/kernel/copy_engine_params.h"
+#include "models/kernel/overlay_params.h"
 #include "models/memory/hierarchy_params.h"
 
 namespace cowsim {
@@ -105,14 +107,15 @@ struct ThpParams {
 
 // How fork duplicates page tables (models/kernel/fork_strategy.h).
 enum class ForkStrategyKind { kLinux };
-// How pages are copied and zeroed (models/kernel/copy_engine.h).
-enum class CopyEngineKind { kCpuNt };
 
 struct KernelParams {
   KernelCosts cost;
   ThpParams thp;
   ForkStrategyKind fork_strategy = ForkStrategyKind::kLinux;
-  CopyEngineKind copy_engine = CopyEngineKind::kCpuNt;
+  CopyEngineParams copy;  // kernel.copy, kernel.zero, kernel.alloc
+  DramParams dram;        // memory.dram, copied in by kernel_params() (platform/system.cpp); not declared here
+  CowGranularity cow_granularity = CowGranularity::kPage;
+  OverlayParams overlay;
   bool zero_page = true;
   uint64_t timeslice = 12'000'000;
 
@@ -132,12 +135,16 @@ struct KernelParams {
                  "(copy_page_range copies every entry at fork)",
                  {"linux"});
     }
+    copy.declare(r);
     {
-      ParamRegistry::Scope s(r, "copy");
-      r.add_enum("engine", copy_engine,
-                 "How pages (4 KiB, 2 MiB, 1 GiB) are copied and zeroed: cpu_nt (the faulting core streams them "
-                 "with non-temporal stores at DRAM bandwidth, kernel.cost.page_copy and relatives)",
-                 {"cpu_nt"});
+      ParamRegistry::Scope s(r, "cow");
+      r.add_enum("granularity", cow_granularity,
+                 "Copy-on-write unit for private anonymous 4 KiB pages shared after fork: page (Linux: the first "
+                 "write copies 4 KiB) or line (page overlays, ISCA 2015: the writer gets an overlay holding only the "
+                 "64-byte lines it wrote; kernel.cow.overlay.*)",
+                 {"page", "line"});
+      ParamRegistry::Scope o(r, "overlay");
+      overlay.declare(r);
     }
     r.add("zero_page", zero_page,
           "Map the shared zero page (and the huge zero page) on a read of untouched private anonymous memory; false "

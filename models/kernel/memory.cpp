@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "models/kernel/mm_internal.h"
+#include "models/kernel/overlay.h"
 
 namespace cowsim {
 
@@ -92,7 +93,22 @@ std::optional<FaultOutcome> Kernel::handle_pte_fault(VmFault& vmf) {
 }
 
 std::optional<Pfn> Kernel::alloc_anon_page(VmFault& vmf, std::optional<Pfn> copy_from) {
-  auto pfn = alloc_page(vmf.p);
+  std::optional<Pfn> pfn;
+  if (copy_from && params_.copy.alloc_policy == AllocPolicy::kSameSubarray) {
+    // A frame RowClone FPM can copy into: the source's subarray, same place in the row.
+    const Pfn src = *copy_from;
+    // The never-used rows of the source's subarray first (in row order from the source's),
+    // then recently freed frames and fresh blocks.
+    const uint64_t rows = dram_map_.rows_per_subarray(), own = dram_map_.row_in_subarray(src);
+    for (uint64_t i = 1; i < rows && !pfn; ++i) {
+      const Pfn f = dram_map_.in_subarray_row(src, (own + i) % rows);
+      if (f.value < frames_.total()) pfn = frames_.alloc_exact(f);
+    }
+    if (!pfn)
+      pfn = frames_.alloc_where([&](Pfn f) { return dram_map_.fpm_pair(src, f); }, params_.copy.same_subarray_scan);
+    ++(pfn ? same_subarray_hits_ : same_subarray_misses_);
+  }
+  if (!pfn) pfn = alloc_page(vmf.p);
   if (!pfn) return std::nullopt;
   FrameInfo& fi = frames_.info(*pfn);
   fi.flags = frame_flags::kAnon | frame_flags::kAnonExclusive;
@@ -216,6 +232,7 @@ FaultOutcome Kernel::wp_page_reuse(VmFault& vmf, Pfn pfn) {
 // The page is shared (after fork) or the zero page: a private copy replaces it.
 std::optional<FaultOutcome> Kernel::wp_page_copy(VmFault& vmf, Pfn pfn) {
   bool from_zero = pfn == frames_.zero_page();
+  if (overlays_ && !from_zero && vmf.vma.anonymous()) return overlays_->write_fault(vmf, pfn);  // granularity=line
   auto fresh = alloc_anon_page(vmf, from_zero ? std::nullopt : std::optional<Pfn>(pfn));
   if (!fresh) return std::nullopt;
   vmf.c.add(Step::kRmap, cost_.cow_replace);  // wp_page_copy's bookkeeping around the PTE swap
@@ -230,7 +247,7 @@ std::optional<FaultOutcome> Kernel::wp_page_copy(VmFault& vmf, Pfn pfn) {
 uint64_t Kernel::zap_page_range(AddressSpace& mm, uint64_t start, uint64_t end, unsigned core, Cost& c) {
   split_edges(mm, start, end, core, c);  // a huge page only partly in range is split first
   uint64_t pages = 0;
-  tables_.for_each_leaf(mm.root, start, end, [&](uint64_t, uint64_t& e, unsigned level) {
+  tables_.for_each_leaf(mm.root, start, end, [&](uint64_t va, uint64_t& e, unsigned level) {
     Pte pte = Pte::from_raw(e);
     Pfn pfn = pte.pfn();
     e = 0;
@@ -253,6 +270,7 @@ uint64_t Kernel::zap_page_range(AddressSpace& mm, uint64_t start, uint64_t end, 
       return;
     }
     ++pages;
+    if (mm.overlays) overlays_->drop(mm, va);  // granularity=line: the page's overlay goes with it
     if (pfn == frames_.zero_page()) return;
     unref_page(pfn, pte.dirty);
   });

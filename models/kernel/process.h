@@ -12,12 +12,15 @@
 
 namespace cowsim {
 
+class OverlayTable;  // models/kernel/overlay.h
+
 // An address space: VMAs plus the page-table root. Shared by a vfork parent and child.
 struct AddressSpace {
   VmaList vmas;
   Pfn root;
   std::vector<Pfn> deposited;  // page-table pages held for splitting huge PMDs (pgtable_trans_huge_deposit)
   uint32_t id = 0;  // for TLB tagging and "which cores run this mm"
+  std::shared_ptr<OverlayTable> overlays;  // page overlays (kernel.cow.granularity=line); null otherwise
 };
 
 // Each fault is counted once under its outcome; minflt is their sum.
@@ -32,7 +35,8 @@ const char* fault_outcome_description(FaultOutcome o);
 
 struct SmapsRollup {
   uint64_t rss = 0, pss_bytes_x4096 = 0, shared_clean = 0, shared_dirty = 0, private_clean = 0, private_dirty = 0,
-           referenced = 0, anonymous = 0, anon_huge = 0, shared_hugetlb = 0, private_hugetlb = 0;  // bytes; Pss kept scaled by 4096 for exact division
+           referenced = 0, anonymous = 0, anon_huge = 0, shared_hugetlb = 0, private_hugetlb = 0,
+           overlay = 0;  // bytes; Pss kept scaled by 4096 for exact division
 };
 
 enum class TaskState : uint8_t { kRunnable, kRunning, kBlocked, kExited };

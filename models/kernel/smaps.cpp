@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "models/kernel/kernel.h"
+#include "models/kernel/overlay.h"
 
 namespace cowsim {
 
@@ -12,6 +13,7 @@ struct Kernel::VmaStats {
   uint64_t rss = 0, pss = 0, pss_dirty = 0, shared_clean = 0, shared_dirty = 0, private_clean = 0,
            private_dirty = 0, referenced = 0, anonymous = 0, anon_huge = 0;  // pss scaled by 2^12
   uint64_t shared_hugetlb = 0, private_hugetlb = 0;
+  uint64_t overlay = 0;  // granularity=line: segment bytes of the VMA's overlays (also in Rss, Pss, Private_Dirty)
 };
 
 namespace {
@@ -51,6 +53,14 @@ Kernel::VmaStats Kernel::account(const AddressSpace& mm, const Vma& v) const {
     }
     page(pfn, frames_.info(frames_.head_of(pfn)), pte.dirty, pte.accessed);
   });
+  if (mm.overlays) {  // overlay storage is this process's own written memory
+    s.overlay = overlays_->bytes(mm, v.start, v.end);
+    s.rss += s.overlay;
+    s.pss += s.overlay << kPssShift;
+    s.pss_dirty += s.overlay << kPssShift;
+    s.private_dirty += s.overlay;
+    s.anonymous += s.overlay;
+  }
   return s;
 }
 
@@ -70,6 +80,7 @@ SmapsRollup Kernel::rollup(const Process& p) const {
     r.anon_huge += s.anon_huge;
     r.shared_hugetlb += s.shared_hugetlb;
     r.private_hugetlb += s.private_hugetlb;
+    r.overlay += s.overlay;
   }
   return r;
 }
@@ -123,6 +134,7 @@ std::string Kernel::smaps(const Process& p, const trace::NameTable& names) const
     field("Swap:", 0);
     field("SwapPss:", 0);
     field("Locked:", 0);
+    if (overlays_) field("Overlay:", s.overlay);  // cowsim's own field, only with kernel.cow.granularity=line
     bool eligible = thp_eligible(v, (v.start + kHugePageSize - 1) & ~(kHugePageSize - 1));
     n = std::snprintf(line, sizeof line, "%-16s%8d\n", "THPeligible:", eligible ? 1 : 0);
     out.append(line, n);
@@ -177,6 +189,17 @@ void Kernel::report(StatSink& s) const {
     s.gauge("table_pages", mem_.tables_in_use(), "frames", "Page-table pages allocated at the end of the run");
     s.gauge("page_cache_pages", page_cache_.size(), "frames", "Pages held by the page cache (files, shared memory)");
   }
+  if (params_.copy.engine != CopyEngineKind::kCpuNt || params_.copy.zero_engine != ZeroEngineKind::kCopy) {
+    StatSink::Scope e(s, "copy_engine");
+    copy_engine_->report(s);
+  }
+  if (params_.copy.alloc_policy == AllocPolicy::kSameSubarray) {
+    StatSink::Scope a(s, "alloc");
+    s.counter("same_subarray_hits", same_subarray_hits_, "frames",
+              "Copy-on-write frames placed in the source's subarray (kernel.alloc.policy=same_subarray)");
+    s.counter("same_subarray_misses", same_subarray_misses_, "frames",
+              "Copy-on-write frames for which no free frame in the source's subarray was found");
+  }
   for (size_t i = 0; i < fork_log_.size(); ++i) {
     const ForkRecord& r = fork_log_[i];
     if (!s.keep_record("forks." + std::to_string(i))) continue;  // a region lists its own forks
@@ -196,6 +219,7 @@ void Kernel::report(StatSink& s) const {
     for (size_t k = 0; k < static_cast<size_t>(Step::kCount); ++k)
       s.gauge(step_name(static_cast<Step>(k)), r.cost.step(static_cast<Step>(k)), "cycles", "Cycles of the fork spent in this step");
   }
+  if (overlays_) overlays_->report(s);
   StatSink::Scope f(s, "faults");
   for (size_t i = 0; i < fault_latency_.size(); ++i) {
     const LatencyHistogram& h = fault_latency_[i];

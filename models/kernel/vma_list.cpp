@@ -51,19 +51,23 @@ bool VmaList::update(uint64_t start, uint64_t end, const std::function<void(Vma&
   split_at(start);
   split_at(end);
   bool complete = fully_mapped(start, end);
-  for (auto& v : vmas_)
-    if (v.start >= start && v.end <= end) edit(v);
+  // The VMAs inside [start, end) are contiguous from the first starting at or after `start`.
+  auto it = std::lower_bound(vmas_.begin(), vmas_.end(), start, [](const Vma& x, uint64_t a) { return x.start < a; });
+  for (; it != vmas_.end() && it->start < end; ++it)
+    if (it->end <= end) edit(*it);
   merge_around(start, end);
   return complete;
 }
 
 void VmaList::merge_around(uint64_t start, uint64_t end) {
-  std::vector<Vma> out;
-  out.reserve(vmas_.size());
-  for (const auto& v : vmas_) {
-    bool near = v.end >= start && v.start <= end;
-    if (near && !out.empty()) {
-      Vma& prev = out.back();
+  // Only VMAs touching [start, end] can merge (into the VMA before them); they are contiguous
+  // in the vector (ends and starts both ascend), so the merge is done in place there.
+  auto first = std::lower_bound(vmas_.begin(), vmas_.end(), start, [](const Vma& x, uint64_t a) { return x.end < a; });
+  size_t w = static_cast<size_t>(first - vmas_.begin()), r = w;
+  for (; r < vmas_.size() && vmas_[r].start <= end; ++r) {
+    const Vma& v = vmas_[r];
+    if (w > 0) {
+      Vma& prev = vmas_[w - 1];
       // Private anonymous memory merges freely; file and shmem mappings need contiguous offsets.
       bool contiguous = (prev.anonymous() && !prev.shared) || prev.pgoff + (prev.size() >> kPageShift) == v.pgoff;
       if (prev.end == v.start && prev.same_attributes(v) && contiguous) {
@@ -71,9 +75,10 @@ void VmaList::merge_around(uint64_t start, uint64_t end) {
         continue;
       }
     }
-    out.push_back(v);
+    if (w != r) vmas_[w] = v;
+    ++w;
   }
-  vmas_.swap(out);
+  vmas_.erase(vmas_.begin() + static_cast<std::ptrdiff_t>(w), vmas_.begin() + static_cast<std::ptrdiff_t>(r));
 }
 
 }  // namespace cowsim

@@ -84,6 +84,7 @@ int run(const Args& args) {
       "out,o", po::value<std::string>()->default_value("cowsim-out"),
       "folder for stats.json, stats.txt, config.json, smaps/; a non-empty folder must hold an earlier run's results")(
       "strict", "make a failing system call (EINVAL, ENOMEM, ...) a fatal error")(
+      "check", "check the memory model's invariants after every system call, fork and exit, not only at the end (slower; docs/reliability.md)")(
       "vcd", po::value<std::string>(), "also write a waveform of every core (state, pid, fault, shootdown) to FILE")(
       "sample-interval", po::value<std::string>(),
       "also write timeseries.csv: memory and counts per DURATION of simulated time (10us, 1ms, or cycles)")(
@@ -122,6 +123,7 @@ int run(const Args& args) {
   if (vm.count("sample-interval"))
     ro.sample_interval = parse_duration(vm["sample-interval"].as<std::string>(), cfg.core.frequency_mhz, "--sample-interval");
   ro.progress = progress_wanted(vm.count("quiet") > 0);
+  ro.check = vm.count("check") > 0;
   ro.warmup_records = size_option(vm, "warmup-records", 0);
   ro.warmup_accesses = size_option(vm, "warmup-accesses", 0);
   RunResult r = simulate(cfg, effective, src, names, vm.count("strict") > 0,

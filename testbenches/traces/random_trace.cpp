@@ -111,6 +111,14 @@ struct Gen {
       case Op::kRoiEnd:
         r.name = name();
         break;
+      case Op::kSpanBegin:
+        r.name = name();
+        r.flags = static_cast<uint8_t>(below(4));  // now, at, after, window
+        if (r.flags == kArriveAt || r.flags == kArriveAfter) r.addr = below(kMaxSpanTime + 1);
+        break;
+      case Op::kSpanEnd:
+        r.name = name();
+        break;
       default:
         break;
     }
@@ -175,8 +183,11 @@ std::string random_spelling(std::mt19937_64& rng, const std::vector<Record>& rec
   text += "cowsim-trace" + sp.space() + "1\n";
   for (const Record& r : records) {
     if (sp.chance(10)) text += sp.chance(50) ? "\n" : "# a comment line\n";
-    std::string line = (sp.chance(10) ? sp.space() : "") + sp.number(r.pid, false) + sp.space() +
-                       (r.op == Op::kRoiBegin ? "roi" + sp.space() + "begin" : r.op == Op::kRoiEnd ? "roi" + sp.space() + "end" : std::string(op_name(r.op)));
+    const bool window = r.op == Op::kSpanBegin && r.flags == kSpanWindow;
+    // Two-word ops ("span begin", "roi end") may be spelt with any blank run between the words.
+    std::string op = window ? "span window" : op_name(r.op);
+    if (const auto blank = op.find(' '); blank != std::string::npos) op.replace(blank, 1, sp.space());
+    std::string line = (sp.chance(10) ? sp.space() : "") + sp.number(r.pid, false) + sp.space() + op;
     auto add = [&](const std::string& field) { line += sp.space() + field; };
     switch (r.op) {
       case Op::kMmap:
@@ -215,6 +226,14 @@ std::string random_spelling(std::mt19937_64& rng, const std::vector<Record>& rec
       case Op::kSnapshot:
       case Op::kRoiBegin:
       case Op::kRoiEnd:
+        add(names[r.name]);
+        break;
+      case Op::kSpanBegin:
+        add(names[r.name]);
+        if (r.flags == kArriveAt) add("at" + sp.space() + sp.number(r.addr, false));
+        if (r.flags == kArriveAfter) add("at" + sp.space() + "+" + sp.number(r.addr, false));
+        break;
+      case Op::kSpanEnd:
         add(names[r.name]);
         break;
       default:
