@@ -19,7 +19,7 @@ void Marks::mark(const trace::Record& r, Cycles now) {
   if (r.op == Op::kRoiBegin && r.name == warmup_name_) {
     StatSink s;
     s.capture(&warmup_);
-    report_(s, now, Cycles{0}, host_now());
+    report_(s, now, host_now());
     warmed_up_ = true;
     warmup_end_ = now;
     warmup_host_ = host_now();
@@ -30,7 +30,7 @@ void Marks::mark(const trace::Record& r, Cycles now) {
     // The statistics so far, as the whole run would report them had it ended here.
     StatSink s;
     if (warmed_up_) s.subtract(&warmup_);
-    report_(s, now, warmup_end_, host_now() - warmup_host_);
+    report_(s, now, host_now() - warmup_host_);
     std::string unique = name;  // as the smaps snapshots: a repeated label gets .2, .3, ...
     for (int n = 2; snapshots_.contains(unique); ++n) unique = name + "." + std::to_string(n);
     snapshots_[unique] = s.json();
@@ -51,7 +51,7 @@ void Marks::mark(const trace::Record& r, Cycles now) {
     o->host = host_now();
     StatSink s;
     s.capture(&o->base);
-    report_(s, now, Cycles{0}, o->host);
+    report_(s, now, o->host);
     open_.push_back(std::move(o));
     return;
   }
@@ -60,7 +60,7 @@ void Marks::mark(const trace::Record& r, Cycles now) {
                      "): the region has not begun when the processes run in simulated-time order");
   StatSink s;
   s.subtract(&(*it)->base);
-  report_(s, now, (*it)->begin, host_now() - (*it)->host);
+  report_(s, now, host_now() - (*it)->host);
   regions_[name] = s.json();
   for (const auto& [path, bins] : s.bins().items()) bins_["regions." + name + "." + path] = bins;
   open_.erase(it);

@@ -20,9 +20,8 @@ namespace cowsim {
 
 class Marks {
  public:
-  // Writes every statistic at `now` (`since`: when the statistics being written started;
-  // `host`: host seconds they cover).
-  using Report = std::function<void(StatSink&, Cycles now, Cycles since, double host)>;
+  // Writes every statistic at `now` (`host`: the host seconds they cover).
+  using Report = std::function<void(StatSink&, Cycles now, double host)>;
 
   // `warmup_name`: the name id of the warm-up mark WarmupStream inserts (kNoName: none).
   Marks(const trace::NameTable& names, uint32_t warmup_name, Report report);
@@ -44,7 +43,6 @@ class Marks {
     StatBaseline base;
     Cycles begin;
     double host;
-    nlohmann::json forks;  // kernel.forks at the begin: forks before the region are left out
   };
   double host_now() const;
 

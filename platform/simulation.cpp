@@ -84,8 +84,8 @@ void report_process(StatSink& s, const Process& p, const Kernel& k, Cycles now, 
 }
 
 // Every statistic of the system at `now`: the whole run's (at_mark false), or a region mark's.
-// `since`: when the statistics started (0, or the end of the warm-up).
-void report_all(StatSink& s, const System& system, const TracePlan& plan, Cycles now, Cycles since, double host,
+// `host`: the host seconds the statistics cover.
+void report_all(StatSink& s, const System& system, const TracePlan& plan, Cycles now, double host,
                 uint32_t frequency_mhz, bool at_mark) {
   uint64_t accesses = 0, records = 0;
   for (const auto& c : system.cores()) {
@@ -94,11 +94,11 @@ void report_all(StatSink& s, const System& system, const TracePlan& plan, Cycles
   }
   {
     StatSink::Scope sim(s, "sim");
-    s.counter("cycles", now.value, "cycles", "Simulated time at the end of the run");
-    const uint64_t cycles = now.value - since.value;  // what the counter above reports
+    // In a region or after a warm-up: the cycles since its start.
+    const uint64_t cycles = s.counter("cycles", now.value, "cycles", "Simulated time at the end of the run");
     s.value("seconds", static_cast<double>(cycles) / (frequency_mhz * 1e6), "s", "Simulated time");
     s.counter("records", records, "records", "Trace records executed");
-    s.counter("accesses", accesses, "accesses", "Memory accesses simulated (range records expanded)");
+    accesses = s.counter("accesses", accesses, "accesses", "Memory accesses simulated (range records expanded)");
     s.gauge("processes", plan.processes, "processes", "Processes in the trace");
     s.value("host_seconds", host, "s", "Host wall-clock time of the run, trace validation included");
     s.value("accesses_per_host_second", host > 0 ? accesses / host : 0.0, "accesses/s", "Simulation speed");
@@ -210,10 +210,11 @@ RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config,
     };
   auto demux = std::make_shared<trace::PidDemux>(open);
   System system("system", cfg, names, [demux](uint32_t pid) { return demux->stream(pid); }, strict);
-  Marks marks(names, warmup_name, [&](StatSink& s, Cycles now, Cycles since, double host) {
-    report_all(s, system, plan, now, since, host, cfg.core.frequency_mhz, true);
+  Marks marks(names, warmup_name, [&](StatSink& s, Cycles now, double host) {
+    report_all(s, system, plan, now, host, cfg.core.frequency_mhz, true);
   });
-  system.kernel_module().set_mark_hook([&marks](const trace::Record& r, Cycles now) { marks.mark(r, now); });
+  system.on_mark([&marks](const trace::Record& r, Cycles now) { marks.mark(r, now); });
+  system.kernel_module().set_snapshot_hook([&marks](const trace::Record& r, Cycles now) { marks.mark(r, now); });
   for (uint32_t pid : plan.roots) system.kernel().start_process(pid, Cycles{0});
   if (opts.check)
     system.kernel_module().set_after_call([&system](const char* what, uint32_t pid) {
@@ -244,7 +245,7 @@ RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config,
   r.config = effective_config;
   StatSink s;
   if (marks.warmed_up()) s.subtract(&marks.warmup());
-  report_all(s, system, plan, end, marks.warmup_end(), host - marks.warmup_host(), cfg.core.frequency_mhz, false);
+  report_all(s, system, plan, end, host - marks.warmup_host(), cfg.core.frequency_mhz, false);
   r.stats = s.json();
   r.stats_text = s.text();
   r.histograms = s.bins();

@@ -25,7 +25,7 @@ void StatSink::put(const std::string& name, nlohmann::json v, const std::string&
   text_ += "\n";
 }
 
-void StatSink::counter(const std::string& name, uint64_t v, const char* unit, const char* desc) {
+uint64_t StatSink::counter(const std::string& name, uint64_t v, const char* unit, const char* desc) {
   if (capture_ || base_) {
     const std::string path = prefix_ + name;
     if (capture_) capture_->counters[path] = v;
@@ -35,6 +35,7 @@ void StatSink::counter(const std::string& name, uint64_t v, const char* unit, co
     }
   }
   put(name, v, std::to_string(v), unit, desc);
+  return v;
 }
 
 bool StatSink::keep_record(const std::string& name) {

@@ -32,8 +32,8 @@ class StatSink {
     size_t saved_;
   };
 
-  // A count that only grows: a region reports its growth.
-  void counter(const std::string& name, uint64_t value, const char* unit, const char* desc);
+  // A count that only grows: a region reports its growth (returned: the value written).
+  uint64_t counter(const std::string& name, uint64_t value, const char* unit, const char* desc);
   // A level (memory in use, a pid, a time stamp): a region reports its value at the region's end.
   void gauge(const std::string& name, uint64_t value, const char* unit, const char* desc);
   // numerator / denominator (0 when it is 0), both counts: a region divides their growths.

@@ -76,11 +76,7 @@ Cycles KernelModule::dispatch(Process& p, const trace::Record& r, unsigned core,
     case Op::kCpu: return kernel_.migrate(p, static_cast<unsigned>(r.addr));
     case Op::kSnapshot:
       snapshot(names_[r.name]);
-      if (mark_) mark_(r, now);
-      return Cycles{0};
-    case Op::kRoiBegin:
-    case Op::kRoiEnd:
-      if (mark_) mark_(r, now);
+      if (snapshot_hook_) snapshot_hook_(r, now);
       return Cycles{0};
     default: throw std::logic_error(std::string("not a system-call record: ") + trace::op_name(r.op));
   }
