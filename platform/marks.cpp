@@ -11,18 +11,12 @@ using trace::Op;
 Marks::Marks(const trace::NameTable& names, uint32_t warmup_name, Report report)
     : names_(names), warmup_name_(warmup_name), report_(std::move(report)) {}
 
-double Marks::host_now() const {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - host_start_).count();
-}
-
-void Marks::mark(const trace::Record& r, Cycles now) {
+void Marks::mark(const trace::Record& r, Cycles now, const std::string& where) {
   if (r.op == Op::kRoiBegin && r.name == warmup_name_) {
     StatSink s;
     s.capture(&warmup_);
-    report_(s, now, host_now());
+    report_(s, now);
     warmed_up_ = true;
-    warmup_end_ = now;
-    warmup_host_ = host_now();
     return;
   }
   const std::string& name = names_[r.name];
@@ -30,7 +24,7 @@ void Marks::mark(const trace::Record& r, Cycles now) {
     // The statistics so far, as the whole run would report them had it ended here.
     StatSink s;
     if (warmed_up_) s.subtract(&warmup_);
-    report_(s, now, host_now() - warmup_host_);
+    report_(s, now);
     std::string unique = name;  // as the smaps snapshots: a repeated label gets .2, .3, ...
     for (int n = 2; snapshots_.contains(unique); ++n) unique = name + "." + std::to_string(n);
     snapshots_[unique] = s.json();
@@ -42,25 +36,24 @@ void Marks::mark(const trace::Record& r, Cycles now) {
   while (it != open_.end() && (*it)->name != name) ++it;
   if (r.op == Op::kRoiBegin) {
     if (it != open_.end() || regions_.contains(name))
-      throw InputError("roi begin " + name + " (pid " + std::to_string(r.pid) + ", cycle " + std::to_string(now.value) +
+      throw InputError(where + ": roi begin " + name + " (pid " + std::to_string(r.pid) + ", cycle " + std::to_string(now.value) +
                        "): the region is already " + (it != open_.end() ? "open" : "measured") +
                        " when the processes run in simulated-time order");
     auto o = std::make_unique<Open>();
     o->name = name;
     o->begin = now;
-    o->host = host_now();
     StatSink s;
     s.capture(&o->base);
-    report_(s, now, o->host);
+    report_(s, now);
     open_.push_back(std::move(o));
     return;
   }
   if (it == open_.end())
-    throw InputError("roi end " + name + " (pid " + std::to_string(r.pid) + ", cycle " + std::to_string(now.value) +
+    throw InputError(where + ": roi end " + name + " (pid " + std::to_string(r.pid) + ", cycle " + std::to_string(now.value) +
                      "): the region has not begun when the processes run in simulated-time order");
   StatSink s;
   s.subtract(&(*it)->base);
-  report_(s, now, host_now() - (*it)->host);
+  report_(s, now);
   regions_[name] = s.json();
   for (const auto& [path, bins] : s.bins().items()) bins_["regions." + name + "." + path] = bins;
   open_.erase(it);

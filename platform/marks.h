@@ -4,7 +4,6 @@
 // between marks, so a trace without marks costs nothing.
 #pragma once
 
-#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -20,18 +19,17 @@ namespace cowsim {
 
 class Marks {
  public:
-  // Writes every statistic at `now` (`host`: the host seconds they cover).
-  using Report = std::function<void(StatSink&, Cycles now, double host)>;
+  // Writes every statistic at `now` (the host-time ones aside).
+  using Report = std::function<void(StatSink&, Cycles now)>;
 
   // `warmup_name`: the name id of the warm-up mark WarmupStream inserts (kNoName: none).
   Marks(const trace::NameTable& names, uint32_t warmup_name, Report report);
 
-  void mark(const trace::Record& r, Cycles now);  // KernelModule's mark hook
+  // A `roi begin`/`roi end` record (System::on_mark) or a `snapshot` (KernelModule's hook).
+  void mark(const trace::Record& r, Cycles now, const std::string& where);
 
   bool warmed_up() const { return warmed_up_; }
   const StatBaseline& warmup() const { return warmup_; }
-  Cycles warmup_end() const { return warmup_end_; }
-  double warmup_host() const { return warmup_host_; }
 
   // After the run: an open region is an error; else stats.json's `regions` and `snapshots`
   // sections, and the regions' bins in histograms.json.
@@ -42,21 +40,16 @@ class Marks {
     std::string name;
     StatBaseline base;
     Cycles begin;
-    double host;
   };
-  double host_now() const;
 
   const trace::NameTable& names_;
   uint32_t warmup_name_;
   Report report_;
-  std::chrono::steady_clock::time_point host_start_ = std::chrono::steady_clock::now();
   std::vector<std::unique_ptr<Open>> open_;
   nlohmann::json regions_ = nlohmann::json::object(), snapshots_ = nlohmann::json::object();
   nlohmann::json bins_ = nlohmann::json::object();
   StatBaseline warmup_;
   bool warmed_up_ = false;
-  Cycles warmup_end_{0};
-  double warmup_host_ = 0;
 };
 
 // The records of `in`, with the warm-up mark (`roi begin` of `name`, an id no trace can

@@ -84,7 +84,8 @@ void report_process(StatSink& s, const Process& p, const Kernel& k, Cycles now, 
 }
 
 // Every statistic of the system at `now`: the whole run's (at_mark false), or a region mark's.
-// `host`: the host seconds the statistics cover.
+// Every statistic of the system at `now`: the whole run's (at_mark false; `host`: its host
+// seconds), or a mark's, without the host-time ones so regions and snapshots are deterministic.
 void report_all(StatSink& s, const System& system, const TracePlan& plan, Cycles now, double host,
                 uint32_t frequency_mhz, bool at_mark) {
   uint64_t accesses = 0, records = 0;
@@ -98,10 +99,13 @@ void report_all(StatSink& s, const System& system, const TracePlan& plan, Cycles
     const uint64_t cycles = s.counter("cycles", now.value, "cycles", "Simulated time at the end of the run");
     s.value("seconds", static_cast<double>(cycles) / (frequency_mhz * 1e6), "s", "Simulated time");
     s.counter("records", records, "records", "Trace records executed");
-    accesses = s.counter("accesses", accesses, "accesses", "Memory accesses simulated (range records expanded)");
+    s.counter("accesses", accesses, "accesses", "Memory accesses simulated (range records expanded)");
     s.gauge("processes", plan.processes, "processes", "Processes in the trace");
-    s.value("host_seconds", host, "s", "Host wall-clock time of the run, trace validation included");
-    s.value("accesses_per_host_second", host > 0 ? accesses / host : 0.0, "accesses/s", "Simulation speed");
+    if (!at_mark) {
+      s.value("host_seconds", host, "s", "Host wall-clock time of the run, trace validation included");
+      // All accesses simulated, a warm-up's included: the simulator's speed.
+      s.value("accesses_per_host_second", host > 0 ? accesses / host : 0.0, "accesses/s", "Simulation speed");
+    }
   }
   {
     StatSink::Scope procs(s, "processes");
@@ -210,11 +214,11 @@ RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config,
     };
   auto demux = std::make_shared<trace::PidDemux>(open);
   System system("system", cfg, names, [demux](uint32_t pid) { return demux->stream(pid); }, strict);
-  Marks marks(names, warmup_name, [&](StatSink& s, Cycles now, double host) {
-    report_all(s, system, plan, now, host, cfg.core.frequency_mhz, true);
+  Marks marks(names, warmup_name, [&](StatSink& s, Cycles now) {
+    report_all(s, system, plan, now, 0, cfg.core.frequency_mhz, true);
   });
-  system.on_mark([&marks](const trace::Record& r, Cycles now) { marks.mark(r, now); });
-  system.kernel_module().set_snapshot_hook([&marks](const trace::Record& r, Cycles now) { marks.mark(r, now); });
+  system.on_mark([&marks](const trace::Record& r, Cycles now, const std::string& where) { marks.mark(r, now, where); });
+  system.kernel_module().set_snapshot_hook([&marks](const trace::Record& r, Cycles now) { marks.mark(r, now, ""); });
   for (uint32_t pid : plan.roots) system.kernel().start_process(pid, Cycles{0});
   if (opts.check)
     system.kernel_module().set_after_call([&system](const char* what, uint32_t pid) {
@@ -245,7 +249,7 @@ RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config,
   r.config = effective_config;
   StatSink s;
   if (marks.warmed_up()) s.subtract(&marks.warmup());
-  report_all(s, system, plan, end, host - marks.warmup_host(), cfg.core.frequency_mhz, false);
+  report_all(s, system, plan, end, host, cfg.core.frequency_mhz, false);
   r.stats = s.json();
   r.stats_text = s.text();
   r.histograms = s.bins();

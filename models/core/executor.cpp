@@ -179,7 +179,7 @@ StopReason Executor::run(Process& p, TaskContext& ctx, Cycles slice_end) {
       // before it have completed, as if the trace ended there.
       --records_;
       --p.records;
-      if (marks_ && *marks_) (*marks_)(r, Cycles{std::max(clock_.now().value, last_done_)});
+      if (marks_ && *marks_) (*marks_)(r, Cycles{std::max(clock_.now().value, last_done_)}, ctx.stream->where());
     } else {
       drain();  // a system call is serialising
       sync();   // system calls see, and act at, a globally consistent time

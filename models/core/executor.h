@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <algorithm>
 #include <functional>
+#include <string>
 #include <memory>
 #include <vector>
 
@@ -60,8 +61,9 @@ class ExecEnv {
 enum class StopReason { kExited, kBlocked, kPreempted, kMigrated };
 
 // Called at a `roi begin` / `roi end` record with the cycle its process reached there (its
-// accesses in flight completed): the platform takes its statistics (platform/marks.h).
-using MarkHook = std::function<void(const trace::Record&, Cycles now)>;
+// accesses in flight completed) and where the record is (file:line, for errors): the platform
+// takes its statistics (platform/marks.h).
+using MarkHook = std::function<void(const trace::Record&, Cycles now, const std::string& where)>;
 
 class Executor {
  public:
