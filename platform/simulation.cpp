@@ -203,7 +203,6 @@ RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config,
   HostMemoryWatch host_watch(host_budget);
 
   sc_core::sc_set_time_resolution(1, sc_core::SC_FS);
-  // One reader for all processes (a filter each re-read the trace per process: quadratic).
   check_warmup(opts, plan, src.label);
   // An id no trace can spell ('#' is not a name character), for the warm-up's mark.
   const uint32_t warmup_name = opts.warmup_records || opts.warmup_accesses ? names.intern("#warmup") : trace::kNoName;
@@ -212,6 +211,7 @@ RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config,
     open = [&src, &opts, warmup_name] {
       return warmup_stream(src.open(), opts.warmup_records, opts.warmup_accesses, warmup_name);
     };
+  // One reader for all processes (a filter each re-read the trace per process: quadratic).
   auto demux = std::make_shared<trace::PidDemux>(open);
   System system("system", cfg, names, [demux](uint32_t pid) { return demux->stream(pid); }, strict);
   Marks marks(names, warmup_name, [&](StatSink& s, Cycles now) {
