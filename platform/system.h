@@ -40,6 +40,8 @@ class System : public sc_core::sc_module {
   const std::vector<std::unique_ptr<WalkerModule>>& walkers() const { return walkers_; }
   void report(StatSink& s) const;  // cores.* and kernel.*, and spans.* when the trace has spans
   const SpanStats& spans() const { return spans_; }
+  // Where `roi begin` / `roi end` records go (platform/marks.h); before the simulation starts.
+  void on_mark(MarkHook hook) { marks_ = std::move(hook); }
   void rethrow_errors() const;     // an exception a core thread stopped on
 
  private:
@@ -49,6 +51,7 @@ class System : public sc_core::sc_module {
   Memory memory_;
   KernelModule kernel_module_;
   SpanStats spans_;
+  MarkHook marks_;
   std::unique_ptr<Cache> llc_;  // the shared LLC, when there is one
   std::vector<std::unique_ptr<Core>> cores_;
   std::vector<std::unique_ptr<TlbModule>> tlbs_;
