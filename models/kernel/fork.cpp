@@ -84,6 +84,7 @@ Cycles Kernel::fork(Process& parent, uint32_t child_pid, bool vfork, unsigned co
     c.add(Step::kPteUpdate, cost_.fork_per_pte * rec.ptes_copied +
                                 uint64_t{cost_.fork_per_pmd} * (rec.pmds_copied + rec.puds_copied));
     c.add(Step::kTableAlloc, uint64_t{cost_.table_alloc} * tables);
+    if (rec.tables_shared) c.add(Step::kPteUpdate, uint64_t{cost_.odf_share_table} * rec.tables_shared);
     flush_tlb_mm(pm, core, c);  // write-protected PTEs: flush the parent everywhere it runs
     fork_ptes_ += rec.ptes_copied;
     fork_pmds_ += rec.pmds_copied;
@@ -149,6 +150,7 @@ bool LinuxForkStrategy::copy_page_range(Kernel& k, AddressSpace& dst, AddressSpa
 std::unique_ptr<ForkStrategy> make_fork_strategy(ForkStrategyKind kind) {
   switch (kind) {
     case ForkStrategyKind::kLinux: return std::make_unique<LinuxForkStrategy>();
+    case ForkStrategyKind::kOdf: return std::make_unique<OdfForkStrategy>();
   }
   throw std::logic_error("unknown fork strategy");
 }

@@ -33,6 +33,13 @@ class LinuxForkStrategy final : public ForkStrategy {
                        uint32_t& tables, Cost& c) override;
 };
 
+// On-demand-fork: PTE tables shared at fork, copied on the first fault or change (odf.cpp).
+class OdfForkStrategy final : public ForkStrategy {
+ public:
+  bool copy_page_range(Kernel& k, AddressSpace& dst, AddressSpace& src, const Vma& v, ForkRecord& rec,
+                       uint32_t& tables, Cost& c) override;
+};
+
 std::unique_ptr<ForkStrategy> make_fork_strategy(ForkStrategyKind kind);
 
 }  // namespace cowsim

@@ -42,6 +42,7 @@ struct ForkRecord {
   uint64_t start_cycle = 0;  // when the parent entered fork
   uint64_t cycles = 0, ptes_copied = 0, pmds_copied = 0, puds_copied = 0, pt_pages = 0, vmas_copied = 0, vmas_skipped = 0,
            shootdowns = 0;
+  uint64_t tables_shared = 0;  // odf: PTE tables shared with the child instead of copied
   Cost cost;
 };
 
@@ -119,6 +120,20 @@ class Kernel {
     uint64_t writable; // Writable if the VMA is
   };
   friend class LinuxForkStrategy;
+  friend class OdfForkStrategy;
+
+  // On-demand-fork (odf.cpp). A shared PTE table is mapped by several address spaces through
+  // write-protected PMDs; the first fault or change in its range copies it for that space.
+  bool odf_share_range(AddressSpace& dst, AddressSpace& src, const Vma& v, ForkRecord& rec, uint32_t& tables,
+                       Cost& c);
+  // Gives `mm` its own copy of the table `pmd` points to (or, if no one else maps it any
+  // more, makes the PMD writable again); false if memory ran out.
+  bool unshare_table(AddressSpace& mm, uint64_t* pmd, uint64_t haddr, unsigned core, Cost& c);
+  // Unshares every shared table in [start, end) of `mm`; a table wholly inside the range is
+  // dropped instead when `detach` is set (munmap, exit). False if memory ran out.
+  bool unshare_range(AddressSpace& mm, uint64_t start, uint64_t end, unsigned core, Cost& c, bool detach);
+  // Address spaces mapping the PTE table that maps `va` in `mm` (1 unless shared).
+  uint32_t table_sharers(const AddressSpace& mm, uint64_t va) const;
 
   Process& new_process(uint32_t pid, uint32_t parent, Cycles now);
   void enqueue(Process& p);
@@ -214,6 +229,8 @@ class Kernel {
   std::array<LatencyHistogram, static_cast<size_t>(FaultOutcome::kCount)> fault_latency_;
   std::array<Cost, static_cast<size_t>(FaultOutcome::kCount)> fault_steps_;  // summed per outcome
   uint64_t thp_splits_ = 0, thp_fallbacks_ = 0;
+  std::unordered_map<uint64_t, uint32_t> shared_tables_;  // odf: table pfn -> address spaces (>= 2) mapping it
+  uint64_t odf_table_copies_ = 0, odf_table_reuses_ = 0, odf_table_detaches_ = 0;
   uint64_t forks_ = 0, fork_ptes_ = 0, fork_pmds_ = 0, fork_cycles_ = 0, tlb_shootdowns_ = 0, ipis_ = 0, oom_kills_ = 0;
   uint64_t table_pages_ = 0, peak_table_pages_ = 0;
 };

@@ -56,6 +56,7 @@ struct Process {
   std::array<uint64_t, static_cast<size_t>(FaultOutcome::kCount)> faults{};
   uint64_t segv = 0, pages_copied = 0, bytes_copied = 0, oom_kills = 0, thp_splits = 0;
   uint64_t syscalls = 0, syscall_errors = 0;
+  uint64_t table_faults = 0;  // odf: faults that first copied (or re-enabled) a shared PTE table
   uint64_t records = 0, accesses = 0;
   Cycles fault_cycles{0}, cpu_cycles{0};
   Cycles start_time{0}, end_time{0};

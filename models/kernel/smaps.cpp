@@ -21,10 +21,12 @@ constexpr unsigned kPssShift = 12;
 Kernel::VmaStats Kernel::account(const AddressSpace& mm, const Vma& v) const {
   VmaStats s;
   // One 4 KiB page: its map count is its own PTE mappings plus whole-folio PMD mappings.
-  auto page = [&](Pfn pfn, const FrameInfo& head, bool dirty, bool young) {
+  // odf: a page in a shared PTE table is mapped once per address space sharing the table
+  // (`sharers`), though its counts hold one reference for the table.
+  auto page = [&](Pfn pfn, const FrameInfo& head, bool dirty, bool young, uint32_t sharers = 1) {
     const FrameInfo& f = frames_.info(pfn);
-    uint32_t mapcount = f.mapcount + head.entire;
-    bool is_private = head.refcount == 1 || mapcount < 2;
+    uint32_t mapcount = f.mapcount + head.entire + (sharers - 1);
+    bool is_private = head.refcount + (sharers - 1) == 1 || mapcount < 2;
     dirty |= (f.flags & frame_flags::kDirty) || (head.flags & frame_flags::kDirty);
     uint64_t pss = (kPageSize << kPssShift) / (mapcount ? mapcount : 1);
     s.rss += kPageSize;
@@ -35,7 +37,8 @@ Kernel::VmaStats Kernel::account(const AddressSpace& mm, const Vma& v) const {
     uint64_t& bucket = is_private ? (dirty ? s.private_dirty : s.private_clean) : (dirty ? s.shared_dirty : s.shared_clean);
     bucket += kPageSize;
   };
-  const_cast<PageTables&>(tables_).for_each_leaf(mm.root, v.start, v.end, [&](uint64_t, uint64_t& e, unsigned level) {
+  bool odf = !shared_tables_.empty();
+  const_cast<PageTables&>(tables_).for_each_leaf(mm.root, v.start, v.end, [&](uint64_t va, uint64_t& e, unsigned level) {
     Pte pte = Pte::from_raw(e);
     Pfn pfn = pte.pfn();
     if (pfn == frames_.zero_page() || pfn == frames_.huge_zero_page()) return;
@@ -49,7 +52,7 @@ Kernel::VmaStats Kernel::account(const AddressSpace& mm, const Vma& v) const {
       if (head.flags & frame_flags::kAnon) s.anon_huge += kHugePageSize;
       return;
     }
-    page(pfn, frames_.info(frames_.head_of(pfn)), pte.dirty, pte.accessed);
+    page(pfn, frames_.info(frames_.head_of(pfn)), pte.dirty, pte.accessed, odf ? table_sharers(mm, va) : 1);
   });
   return s;
 }
