@@ -1,5 +1,6 @@
 #include "fuzz/tiny_machine.h"
 
+#include "models/walker/direct_walker.h"
 #include "platform/invariants.h"
 #include "platform/system.h"
 #include "traces/pid_filter.h"
@@ -7,18 +8,6 @@
 namespace cowsim::fuzz {
 
 namespace {
-
-class WalkerPort final : public PageWalker {
- public:
-  explicit WalkerPort(Walker& w) : w_(w) {}
-  WalkResult walk(Pfn root, VirtAddr va, AccessType type, uint16_t pcid) override { return w_.walk(root, va, type, pcid); }
-  void flush_caches(uint16_t pcid) override { w_.flush_caches(pcid); }
-  void flush_caches() override { w_.flush_caches(); }
-  void invalidate_caches(VirtAddr va, uint16_t pcid) override { w_.invalidate_caches(va, pcid); }
-
- private:
-  Walker& w_;
-};
 
 class DirectData final : public DataMemory {
  public:
@@ -83,7 +72,7 @@ struct TinyMachine::CoreParts final : ExecEnv {
   MemoryHierarchy caches;
   CachedPteMemory pte_mem;
   Walker walker;
-  WalkerPort port;
+  DirectWalker port;
   TlbHierarchy tlbs;
   DirectData data;
   std::unique_ptr<Executor> exec;

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "models/common/error.h"
+#include "models/common/histogram.h"
 
 namespace cowsim {
 
@@ -111,6 +112,51 @@ void write_outputs(const std::string& dir, const RunResult& r) {
   } catch (const fs::filesystem_error& e) {
     fs::remove_all(stage, ec);
     throw InputError(dir + ": cannot write results: " + e.what());
+  }
+}
+
+void write_histograms(const std::string& path, const RunResult& r) {
+  // r.histograms holds each bin's lower edge (the overflow bin's: the maximum); the upper edge
+  // is the next bin's lower edge, or just above the maximum for the overflow bin.
+  auto rows = [](const nlohmann::json& h, const std::string& lead) {
+    std::string t;
+    const auto& edges = h["lower_edges"];
+    const auto& counts = h["counts"];
+    for (size_t i = 0; i < edges.size(); ++i) {
+      uint64_t lower = edges[i].get<uint64_t>();
+      unsigned b = LatencyHistogram::bin(lower);
+      uint64_t upper = b < LatencyHistogram::kBins ? LatencyHistogram::lower_edge(b + 1) : lower + 1;
+      if (b == LatencyHistogram::kBins) lower = LatencyHistogram::lower_edge(b);
+      t += lead + std::to_string(lower) + "," + std::to_string(upper) + "," +
+           std::to_string(counts[i].get<uint64_t>()) + "\n";
+    }
+    return t;
+  };
+  bool one_file = path.size() > 4 && path.compare(path.size() - 4, 4, ".csv") == 0;
+  if (one_file) {
+    std::string t = "histogram,unit,lower,upper,count\n";
+    for (const auto& [name, h] : r.histograms.items()) t += rows(h, name + "," + h["unit"].get<std::string>() + ",");
+    std::string tmp = path + ".tmp";
+    write_file(tmp, t);
+    fs::rename(tmp, path);
+    return;
+  }
+  fs::path dir(path), stage = dir / ".cowsim-staging";
+  std::error_code ec;
+  fs::remove_all(stage, ec);
+  try {
+    fs::create_directories(stage);
+    for (const auto& [name, h] : r.histograms.items())
+      write_file(stage / (safe_name(name) + ".csv"), "lower,upper,count\n" + rows(h, ""));
+    for (const auto& e : fs::directory_iterator(stage)) {
+      fs::path dest = dir / e.path().filename();
+      fs::remove(dest);
+      fs::rename(e.path(), dest);
+    }
+    fs::remove_all(stage);
+  } catch (const fs::filesystem_error& e) {
+    fs::remove_all(stage, ec);
+    throw InputError(path + ": cannot write histograms: " + e.what());
   }
 }
 

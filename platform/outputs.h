@@ -19,4 +19,9 @@ OutputFolder check_output_folder(const std::string& dir);
 
 void write_outputs(const std::string& dir, const RunResult& r);
 
+// `--histograms PATH`: every latency histogram's non-empty bins as CSV. A PATH ending in .csv is
+// one file (columns histogram,unit,lower,upper,count); any other PATH is a folder with one
+// <histogram path>.csv (columns lower,upper,count) per histogram. Bins are [lower, upper).
+void write_histograms(const std::string& path, const RunResult& r);
+
 }  // namespace cowsim

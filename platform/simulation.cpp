@@ -42,7 +42,7 @@ TraceSource scenario_source(const std::string& name, const std::vector<std::stri
 
 namespace {
 
-void report_process(StatSink& s, const Process& p) {
+void report_process(StatSink& s, const Process& p, bool shared_tables) {
   StatSink::Scope scope(s, std::to_string(p.pid));
   s.counter("parent", p.parent, "pid", "Parent pid (0: started by the trace)");
   s.counter("minflt", p.minflt(), "faults", "Minor faults, as getrusage counts them (sum of the outcomes)");
@@ -55,6 +55,12 @@ void report_process(StatSink& s, const Process& p) {
     s.counter("pages_copied", p.pages_copied, "pages", "4 KiB pages copied by copy-on-write");
     s.counter("bytes_copied", p.bytes_copied, "bytes", "Bytes copied by copy-on-write");
     s.counter("segv", p.segv, "signals", "Accesses that ended in SIGSEGV");
+    if (shared_tables) {  // kernel.fork.strategy odf or async
+      s.counter("table", p.table_faults, "faults",
+                "Faults that first unshared a PTE table shared at fork (also counted under their page outcome, if any)");
+      s.counter("table_only", p.table_only_faults, "faults",
+                "Faults that only unshared a PTE table: the access was allowed afterwards (counted in minflt)");
+    }
   }
   s.counter("fault_cycles", p.fault_cycles.value, "cycles", "Cycles spent handling this process's faults");
   s.counter("records", p.records, "records", "Trace records executed");
@@ -160,6 +166,12 @@ RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config,
   auto demux = std::make_shared<trace::PidDemux>(src.open);
   System system("system", cfg, names, [demux](uint32_t pid) { return demux->stream(pid); }, strict);
   for (uint32_t pid : plan.roots) system.kernel().start_process(pid, Cycles{0});
+  if (opts.check)
+    system.kernel_module().set_after_call([&system](const char* what, uint32_t pid) {
+      uint64_t cycle = sc_core::sc_time_stamp().value() / system.cycle().value();
+      check_invariants(system, std::string("after ") + what + " by pid " + std::to_string(pid) + " near cycle " +
+                                   std::to_string(cycle));
+    });
   std::optional<Waveform> wave;
   if (!vcd_path.empty()) wave.emplace(vcd_path, system);
   std::optional<TimeSeries> series;
@@ -176,7 +188,7 @@ RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config,
 
   Cycles end{sc_core::sc_time_stamp().value() / system.cycle().value()};
   system.kernel().finish(end);
-  check_tables_freed(system.kernel(), system.physical_memory());
+  check_invariants(system, "end of run");  // every run, --check or not: a few milliseconds
   double host = std::chrono::duration<double>(std::chrono::steady_clock::now() - host_start).count();
 
   RunResult r;
@@ -199,7 +211,7 @@ RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config,
   }
   {
     StatSink::Scope procs(s, "processes");
-    for (const auto& p : system.kernel().processes()) report_process(s, *p);
+    for (const auto& p : system.kernel().processes()) report_process(s, *p, cfg.kernel.fork_strategy != ForkStrategyKind::kLinux);
   }
   system.report(s);
   r.stats = s.json();

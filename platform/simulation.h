@@ -43,6 +43,7 @@ struct RunResult {
 struct RunOptions {
   Cycles sample_interval{0};  // 0: no time series
   bool progress = false;      // draw a progress line on stderr (platform/progress.h)
+  bool check = false;         // check the invariants after every system call, fork and exit (platform/invariants.h)
 };
 
 // Simulates `src` on the configured system. Throws InputError for bad traces and deadlocks.

@@ -5,6 +5,7 @@ namespace cowsim {
 KernelParams kernel_params(const SimConfig& cfg) {
   KernelParams k = cfg.kernel;
   k.cost.derive_from(cfg.memory.caches.dram);  // page zeroing and copying cost what DRAM says
+  k.dram = cfg.memory.caches.dram;             // copy engines: bandwidth, address map, row timing
   return k;
 }
 
@@ -21,13 +22,15 @@ System::System(sc_core::sc_module_name name, const SimConfig& cfg, trace::NameTa
       phys_(cfg.memory),
       kernel_(kernel_params(cfg), phys_, cfg.walker.levels, cfg.cores, strict, cfg.tlb.pcid),
       memory_("memory", phys_),
-      kernel_module_("kernel", kernel_, names, cycle_) {
+      kernel_module_("kernel", kernel_, names, cycle_),
+      spans_(names) {
   if (cfg.memory.caches.llc_shared)
     llc_ = std::make_unique<Cache>("llc", cfg.memory.caches.llc, cfg.seed ^ 0x5EED11C0ull, phys_.frame_count() << kPageShift);
   for (unsigned i = 0; i < cfg.cores; ++i) {
     std::string n = std::to_string(i);
     cores_.push_back(std::make_unique<Core>(("core" + n).c_str(), i, cfg.core, cfg.quantum, cfg.kernel.timeslice,
                                             cycle_, streams));
+    cores_.back()->record_spans(&spans_);
     tlbs_.push_back(std::make_unique<TlbModule>(("tlb" + n).c_str(), cfg.tlb, cfg.walker.count, cfg.seed + 64 * i));
     walkers_.push_back(std::make_unique<WalkerModule>(("walker" + n).c_str(), cfg.walker, cycle_, cfg.seed + 64 * i + 48));
     caches_.push_back(std::make_unique<CachesModule>(("caches" + n).c_str(), cfg.memory.caches, cycle_,
@@ -43,6 +46,7 @@ System::System(sc_core::sc_module_name name, const SimConfig& cfg, trace::NameTa
     walkers_[i]->direct.bind(caches_[i]->pte);  // the path walks take: plain calls, no TLM payload
     caches_[i]->mem.bind(memory_.bus);
     kernel_module_.tlbs.bind(tlbs_[i]->control);
+    kernel_.attach_caches(i, &caches_[i]->hierarchy());
   }
 }
 
@@ -69,8 +73,11 @@ void System::report(StatSink& s) const {
     StatSink::Scope l(s, "llc");
     llc_->report(s);
   }
-  StatSink::Scope k(s, "kernel");
-  kernel_.report(s);
+  {
+    StatSink::Scope k(s, "kernel");
+    kernel_.report(s);
+  }
+  if (!spans_.empty()) spans_.report(s);
 }
 
 void System::rethrow_errors() const {

@@ -34,10 +34,12 @@ class System : public sc_core::sc_module {
   const PhysicalMemory& physical_memory() const { return phys_; }
   const Kernel& kernel() const { return kernel_; }
   const KernelModule& kernel_module() const { return kernel_module_; }
+  KernelModule& kernel_module() { return kernel_module_; }
   const std::vector<std::unique_ptr<Core>>& cores() const { return cores_; }
   const std::vector<std::unique_ptr<TlbModule>>& tlbs() const { return tlbs_; }
   const std::vector<std::unique_ptr<WalkerModule>>& walkers() const { return walkers_; }
-  void report(StatSink& s) const;  // cores.* and kernel.*
+  void report(StatSink& s) const;  // cores.* and kernel.*, and spans.* when the trace has spans
+  const SpanStats& spans() const { return spans_; }
   void rethrow_errors() const;     // an exception a core thread stopped on
 
  private:
@@ -46,6 +48,7 @@ class System : public sc_core::sc_module {
   Kernel kernel_;
   Memory memory_;
   KernelModule kernel_module_;
+  SpanStats spans_;
   std::unique_ptr<Cache> llc_;  // the shared LLC, when there is one
   std::vector<std::unique_ptr<Core>> cores_;
   std::vector<std::unique_ptr<TlbModule>> tlbs_;

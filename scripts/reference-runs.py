@@ -2,7 +2,8 @@
 """Whole-run equivalence check (docs/performance.md): runs a fixed set of traces and scenarios
 under several configurations and keeps each stats.json with its host-time entries removed.
 
-  scripts/reference-runs.py run COWSIM OUTDIR [--quick]   # record the reference set
+  scripts/reference-runs.py run COWSIM OUTDIR [--quick] [--check]   # record the reference set
+                                                        # (--check: cowsim run --check)
   scripts/reference-runs.py compare DIR_A DIR_B           # exit 1 and list what differs
 
 Record once with the binary before a change and once after; a change that must keep the
@@ -62,7 +63,7 @@ def inputs(quick):
         yield "scen-" + name, a
 
 
-def run(cowsim, outdir, quick):
+def run(cowsim, outdir, quick, check=False):
     out = pathlib.Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     configs = {"default": []} if quick else CONFIGS
@@ -70,7 +71,7 @@ def run(cowsim, outdir, quick):
     for name, args in inputs(quick):
         for cname, cargs in configs.items():
             with tempfile.TemporaryDirectory() as tmp:
-                cmd = [cowsim, "run"] + args + cargs + ["--out", tmp + "/o"]
+                cmd = [cowsim, "run"] + args + cargs + ["--out", tmp + "/o"] + (["--check"] if check else [])
                 p = subprocess.run(cmd, capture_output=True, text=True)
                 target = out / f"{name}@{cname}.json"
                 if p.returncode != 0:
@@ -101,7 +102,7 @@ def compare(a, b):
 
 if __name__ == "__main__":
     if len(sys.argv) >= 4 and sys.argv[1] == "run":
-        run(sys.argv[2], sys.argv[3], "--quick" in sys.argv)
+        run(sys.argv[2], sys.argv[3], "--quick" in sys.argv, "--check" in sys.argv)
     elif len(sys.argv) == 4 and sys.argv[1] == "compare":
         sys.exit(compare(sys.argv[2], sys.argv[3]))
     else:

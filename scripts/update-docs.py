@@ -130,6 +130,9 @@ def stats_table(cowsim):
         subprocess.run([cowsim, "run", "--scenario", "fork-cow", "--param", "heap=4M", "-q", "--out", out + "/o"],
                        check=True)
         lines = pathlib.Path(out, "o", "stats.txt").read_text().splitlines()
+        # Span statistics (docs/trace-format.md, "Spans"): a trace with spans and a window span.
+        subprocess.run([cowsim, "run", str(ROOT / "traces/examples/spans.cwt"), "-q", "--out", out + "/s"], check=True)
+        lines += [l for l in pathlib.Path(out, "s", "stats.txt").read_text().splitlines() if l.startswith("spans.")]
     rows = {}
     for line in lines:
         path, rest = line.split(" ", 1)
@@ -137,6 +140,9 @@ def stats_table(cowsim):
         unit = ""
         if desc.endswith(")") and " (" in desc:
             desc, unit = desc[:-1].rsplit(" (", 1)
+        path = re.sub(r"^spans\.fork\.window\.", "spans.<window>.window.", path)
+        path = re.sub(r"^spans\.(fork|get)\.", "spans.<name>.", path)
+        path = re.sub(r"^spans\.<name>\.processes\.\d+\.", "spans.<name>.processes.<pid>.", path)
         path = re.sub(r"^processes\.\d+\.", "processes.<pid>.", path)
         path = re.sub(r"^cores\.\d+\.", "cores.<n>.", path)
         path = re.sub(r"^kernel\.faults\.[a-z_]+\.", "kernel.faults.<outcome>.", path)

@@ -213,6 +213,14 @@ class BinaryReader : public RecordStream {
       case Op::kSnapshot:
         r.name = string_id(s.x);
         break;
+      case Op::kSpanBegin:
+        r.flags = s.a;
+        r.name = string_id(s.x);
+        r.addr = y;
+        break;
+      case Op::kSpanEnd:
+        r.name = string_id(s.x);
+        break;
       default:  // compute, fork, vfork, wait, cpu; exec and exit use no field
         r.addr = s.x;
         break;

@@ -38,6 +38,8 @@ Code code_for(const Record& r) {
     case Op::kPost: return kPost;
     case Op::kAwait: return kAwait;
     case Op::kSnapshot: return kSnapshot;
+    case Op::kSpanBegin: return kSpanBegin;
+    case Op::kSpanEnd: return kSpanEnd;
     case Op::kCount: break;
   }
   throw std::logic_error("binary writer: no op code for this op");
@@ -91,6 +93,15 @@ class BinaryWriter : public RecordWriter {
       case Op::kPost:
       case Op::kAwait:
       case Op::kSnapshot:
+        s.x = string_id(r.name, names);
+        two = false;
+        break;
+      case Op::kSpanBegin:
+        s.a = r.flags;
+        s.x = string_id(r.name, names);
+        y = r.addr;
+        break;
+      case Op::kSpanEnd:
         s.x = string_id(r.name, names);
         two = false;
         break;

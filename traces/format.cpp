@@ -47,6 +47,8 @@ std::string field_text(const Record& r, Field f, const NameTable& names) {
       switch (r.op) {
         case Op::kFork: case Op::kVfork: case Op::kWait: case Op::kCpu: case Op::kCompute:
           return std::to_string(r.addr);
+        case Op::kSpanBegin:
+          return (r.flags == kArriveAfter ? "+" : "") + std::to_string(r.addr);
         default:
           return format_hex(r.addr);
       }
@@ -57,7 +59,9 @@ std::string field_text(const Record& r, Field f, const NameTable& names) {
       const std::string p = prot_name(r.prot);
       return p == "?" ? format_hex(r.prot) : p;
     }
-    case Field::kFlags: return format_flags(r, names);
+    case Field::kFlags:
+      if (r.op == Op::kSpanBegin) return std::to_string(r.flags);
+      return format_flags(r, names);
     case Field::kAdvice:
       return r.advice < Advice::kCount ? advice_name(r.advice)
                                        : std::to_string(static_cast<unsigned>(r.advice));
@@ -69,7 +73,7 @@ std::string field_text(const Record& r, Field f, const NameTable& names) {
 std::string format_record(const Record& r, const NameTable& names) {
   std::string s = std::to_string(r.pid);
   s += ' ';
-  s += op_name(r.op);
+  s += r.op == Op::kSpanBegin && r.flags == kSpanWindow ? "span window" : op_name(r.op);
   auto add = [&s](const std::string& field) {
     s += ' ';
     s += field;
@@ -115,6 +119,14 @@ std::string format_record(const Record& r, const NameTable& names) {
     case Op::kPost:
     case Op::kAwait:
     case Op::kSnapshot:
+      add(name_text(r.name, names));
+      break;
+    case Op::kSpanBegin:
+      add(name_text(r.name, names));
+      if (r.flags == kArriveAt) add("at " + std::to_string(r.addr));
+      if (r.flags == kArriveAfter) add("at +" + std::to_string(r.addr));
+      break;
+    case Op::kSpanEnd:
       add(name_text(r.name, names));
       break;
     case Op::kExec:

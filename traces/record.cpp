@@ -46,6 +46,8 @@ const char* op_name(Op op) {
     case Op::kPost: return "post";
     case Op::kAwait: return "await";
     case Op::kSnapshot: return "snapshot";
+    case Op::kSpanBegin: return "span begin";
+    case Op::kSpanEnd: return "span end";
     case Op::kCount: break;
   }
   return "?";

@@ -15,6 +15,7 @@ enum class Op : uint8_t {
   kCompute,
   kFork, kVfork, kExec, kExit, kWait,
   kCpu, kPost, kAwait, kSnapshot,
+  kSpanBegin, kSpanEnd,  // request latency: docs/trace-format.md, "Spans"
   kCount
 };
 
@@ -30,6 +31,12 @@ enum class Advice : uint8_t {
   kDontfork, kDofork, kWipeonfork, kKeeponfork, kHugepage, kNohugepage, kDontneed, kCount
 };
 
+// When a span's operation arrived (kSpanBegin, in `flags`): now, at an absolute time, or some
+// time after the process's previous arrival; kSpanWindow arrives now and also marks the
+// before/during/after window of every other span. `addr` holds the time in ns.
+enum SpanArrival : uint8_t { kArriveNow = 0, kArriveAt = 1, kArriveAfter = 2, kSpanWindow = 3 };
+constexpr uint64_t kMaxSpanTime = uint64_t{1} << 48;  // ns, about 3.3 days
+
 constexpr uint32_t kNoName = UINT32_MAX;
 constexpr uint32_t kDefaultAccessSize = 8;
 constexpr uint64_t kDefaultStride = 4096;
@@ -39,12 +46,12 @@ constexpr size_t kMaxNameLength = 1024;      // file names, post/await names, sn
 struct Record {
   Op op = Op::kCompute;
   uint8_t prot = 0;       // kMmap, kMprotect
-  uint8_t flags = 0;      // kMmap: MapFlags
+  uint8_t flags = 0;      // kMmap: MapFlags; kSpanBegin: SpanArrival
   Advice advice = Advice::kDontfork;  // kMadvise
   uint32_t pid = 0;
   uint32_t size = kDefaultAccessSize;  // kRead/kWrite/kFetch: bytes per access
-  uint32_t name = kNoName;  // kMmap file name, kPost/kAwait/kSnapshot: index in a NameTable
-  uint64_t addr = 0;      // address; or child pid (fork/vfork/wait), core (cpu), count (compute)
+  uint32_t name = kNoName;  // kMmap file name, kPost/kAwait/kSnapshot/kSpan*: index in a NameTable
+  uint64_t addr = 0;      // address; or child pid (fork/vfork/wait), core (cpu), count (compute), ns (span begin)
   uint64_t len = 0;       // mmap/munmap/mprotect/madvise length; access range length (0: one access)
   uint64_t stride = kDefaultStride;  // access range: bytes between accesses
 

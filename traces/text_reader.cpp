@@ -219,6 +219,44 @@ class TextReader : public RecordStream {
                      " (usage: <pid> " + s.name + " " + s.operands + ")");
   }
 
+  // <pid> span begin <name> [at <ns> | at +<ns>]  |  span window <name>  |  span end <name>
+  void span(Record& r) {
+    static constexpr const char* kUsage =
+        " (usage: <pid> span begin <name> [at <ns>|at +<ns>], <pid> span window <name> or <pid> span end <name>)";
+    if (n_ < 3) fail("'span' is missing begin, window or end" + std::string(kUsage));
+    const std::string_view kind = tok_[2];
+    if (kind != "begin" && kind != "end" && kind != "window")
+      fail("unknown span record " + quote(kind) + " (expected begin, window or end)" + kUsage);
+    if (n_ < 4) fail("'span " + std::string(kind) + "' is missing <name>" + kUsage);
+    r.name = name(tok_[3], tok_[3]);
+    field_tok_[static_cast<size_t>(Field::kName)] = tok_[3];
+    const size_t max = kind == "begin" ? 6 : 4;
+    if (n_ > max) fail("extra field " + quote(tok_[max]) + " after 'span " + std::string(kind) + "'" + kUsage);
+    if (kind == "end") {
+      r.op = Op::kSpanEnd;
+    } else {
+      r.op = Op::kSpanBegin;
+      r.flags = kind == "window" ? kSpanWindow : kArriveNow;
+      if (n_ > 4) {
+        if (tok_[4] != "at") fail("expected 'at' before the arrival time, got " + quote(tok_[4]) + kUsage);
+        if (n_ < 6) fail("'span begin' is missing the arrival time after 'at'" + std::string(kUsage));
+        std::string_view t = tok_[5];
+        r.flags = kArriveAt;
+        if (!t.empty() && t[0] == '+') {
+          r.flags = kArriveAfter;
+          t.remove_prefix(1);
+        }
+        r.addr = number(tok_[5], t, false, "<ns>");
+        field_tok_[static_cast<size_t>(Field::kAddr)] = tok_[5];
+      }
+    }
+    if (auto p = check_record(r)) {
+      std::string_view t = field_tok_[static_cast<size_t>(p->field)];
+      fail(std::string(p->rule) + ", got " +
+           (t.empty() ? "'" + field_text(r, p->field, names_) + "'" : quote(t)));
+    }
+  }
+
   void parse(Record& r) {
     r = Record{};
     field_tok_ = {};
@@ -228,6 +266,7 @@ class TextReader : public RecordStream {
     r.pid = static_cast<uint32_t>(pid);
     field_tok_[static_cast<size_t>(Field::kPid)] = tok_[0];
     if (n_ < 2) fail("missing op after " + quote(tok_[0]) + " (expected '<pid> <op> ...')");
+    if (tok_[1] == "span") return span(r);
     const OpSyntax* s = nullptr;
     for (const auto& candidate : kOps)
       if (tok_[1] == candidate.name) s = &candidate;
@@ -298,6 +337,8 @@ class TextReader : public RecordStream {
       case Op::kExit:
         expect_operands(*s, 0, 0);
         break;
+      case Op::kSpanBegin:  // parsed by span()
+      case Op::kSpanEnd:
       case Op::kCount:
         break;
     }

@@ -111,6 +111,18 @@ std::optional<Problem> check_record(const Record& r) {
     case Op::kSnapshot:
       if (r.name == kNoName) return Problem{Field::kName, "missing name"};
       return std::nullopt;
+    case Op::kSpanBegin:
+      if (r.name == kNoName) return Problem{Field::kName, "missing name"};
+      if (r.flags > kSpanWindow) return Problem{Field::kFlags, "unknown span arrival kind"};
+      if (r.flags == kArriveAt || r.flags == kArriveAfter) {
+        if (r.addr > kMaxSpanTime) return Problem{Field::kAddr, "span arrival time must be at most 2^48 ns"};
+      } else if (r.addr != 0) {
+        return Problem{Field::kAddr, "a span that arrives now has no arrival time"};
+      }
+      return std::nullopt;
+    case Op::kSpanEnd:
+      if (r.name == kNoName) return Problem{Field::kName, "missing name"};
+      return std::nullopt;
     case Op::kCompute:
     case Op::kExec:
     case Op::kExit:

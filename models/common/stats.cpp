@@ -56,6 +56,8 @@ void StatSink::histogram(const std::string& name, const LatencyHistogram& h, con
   counter("p50", h.percentile(0.50), unit, (d + ": median").c_str());
   counter("p90", h.percentile(0.90), unit, (d + ": 90th percentile").c_str());
   counter("p99", h.percentile(0.99), unit, (d + ": 99th percentile").c_str());
+  counter("p999", h.percentile(0.999), unit, (d + ": 99.9th percentile").c_str());
+  counter("p9999", h.percentile(0.9999), unit, (d + ": 99.99th percentile").c_str());
   counter("max", h.max(), unit, (d + ": maximum").c_str());
 }
 

@@ -26,7 +26,8 @@ class StatSink {
   void counter(const std::string& name, uint64_t value, const char* unit, const char* desc);
   void value(const std::string& name, double value, const char* unit, const char* desc);
   void text(const std::string& name, const std::string& value, const char* desc);
-  // Writes name.{count,mean,p50,p90,p99,max}; the non-empty bins go to bins() (histograms.json).
+  // Writes name.{count,mean,p50,p90,p99,p999,p9999,max} (p999: 99.9th percentile, p9999:
+  // 99.99th); the non-empty bins go to bins() (histograms.json).
   void histogram(const std::string& name, const LatencyHistogram& h, const char* unit, const char* desc);
 
   const nlohmann::json& json() const { return root_; }

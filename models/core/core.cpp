@@ -22,6 +22,7 @@ void Core::end_of_elaboration() {
   exec_ = std::make_unique<Executor>(params_, id_, clock_, *mmu.operator->(), env, data.operator->());
   os_->attach_core(id_, &wake_);
   exec_->set_tracing(tracing_);
+  exec_->set_spans(spans_);
 }
 
 void Core::trace_state(CoreState s, Cycles at, bool fault) {
@@ -93,6 +94,9 @@ void Core::run_processes() {
     ++switches_;
     if (tracing_) trace_state(CoreState::kRunning, clock_.now(), false);
     if (!p->context) {
+      Cycles setup = os_->begin_task(id_, *p, clock_.now());
+      clock_.offset += setup.value;
+      exec_->add_busy(setup);
       auto ctx = std::make_unique<TaskContext>();
       ctx->stream = streams_(p->pid);
       p->context = std::move(ctx);

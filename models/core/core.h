@@ -48,6 +48,7 @@ class Core : public sc_core::sc_module, private ExecEnv {
   // each change with the cycle it happens at. Recording never waits in SystemC time, so a
   // traced run simulates exactly like one without (platform/waveform.h writes the file).
   void record_waveform() { tracing_ = true; }
+  void record_spans(SpanStats* s) { spans_ = s; }  // before elaboration ends
   const std::vector<WaveEvent>& wave() const { return wave_; }
   uint64_t accesses() const { return exec_ ? exec_->accesses() : 0; }
   uint64_t records() const { return exec_ ? exec_->records() : 0; }
@@ -76,6 +77,7 @@ class Core : public sc_core::sc_module, private ExecEnv {
   CoreClock clock_;
   OsIf* os_ = nullptr;
   std::unique_ptr<Executor> exec_;
+  SpanStats* spans_ = nullptr;
   sc_core::sc_event wake_;
   tlm::tlm_generic_payload tx_;  // the fault transaction, reused
   FaultExtension ext_;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "models/core/core_params.h"
+#include "models/core/spans.h"
 #include "models/kernel/kernel.h"
 #include "models/kernel/process.h"
 #include "models/memory/data_memory.h"
@@ -29,6 +30,7 @@ struct TaskContext : UserContext {
   trace::Record record;
   bool pending = false;   // `record` is started but not finished
   uint64_t position = 0;  // accesses of a range record already done
+  SpanState spans;        // open spans (span records)
 };
 
 // Local time of a core, in cycles: `base` is where the core last synchronised with the
@@ -72,10 +74,19 @@ class Executor {
   uint64_t busy_cycles() const { return busy_; }
   void add_busy(Cycles c) { busy_ += c.value; }
   void set_tracing(bool on) { tracing_ = on; }
+  // Where finished spans go (null: spans are still paired and checked, not recorded).
+  void set_spans(SpanStats* s) { spans_ = s; }
 
  private:
+  // A span begin or end record (never on the access path).
+  void span(Process& p, TaskContext& ctx);
+  // A process that exits must have ended its spans: else an error at the first open one.
+  void check_spans_ended(const Process& p, const TaskContext& ctx, const std::string& how) const;
+  std::string span_name(uint32_t id) const;
   // One access of `size` bytes; false if the process died on it.
   bool access(Process& p, VirtAddr va, uint32_t size, AccessType type);
+  // kernel.cow.granularity=line: the overlay part of a translated access to `va`.
+  bool overlay_access(Process& p, VirtAddr va, AccessType type);
   bool translate(Process& p, VirtAddr va, AccessType type) {
     // The common case inline: a direct TLB hierarchy, an L1 hit, the data access.
     if (tlbs_) {
@@ -142,6 +153,8 @@ class Executor {
 
   unsigned core_;
   double ipc_;
+  uint32_t mhz_;
+  SpanStats* spans_ = nullptr;
   uint32_t window_;
   std::vector<uint64_t> in_flight_;  // completion cycle of each window slot
   uint32_t next_slot_ = 0;

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "models/kernel/fork_strategy.h"
+#include "models/kernel/overlay.h"
 
 namespace cowsim {
 
@@ -63,7 +64,7 @@ Cycles Kernel::fork(Process& parent, uint32_t child_pid, bool vfork, unsigned co
     rec.start_cycle = now.value;
     uint32_t tables = 0;
     uint64_t ipis_before = ipis_;
-    bool oom = false;
+    bool oom = overlays_ && !overlays_->merge_all(parent, core, c);  // granularity=line: overlays become pages
     // dup_mmap: every VMA but MADV_DONTFORK ones, then the strategy duplicates its page tables.
     for (const Vma& v : pm.vmas.vmas()) {
       if (v.dontcopy) {  // MADV_DONTFORK: absent in the child
@@ -99,6 +100,10 @@ Cycles Kernel::fork(Process& parent, uint32_t child_pid, bool vfork, unsigned co
     rec.cycles = c.total().value;
     rec.cost = c;
     fork_log_.push_back(rec);
+    if (params_.fork_strategy == ForkStrategyKind::kAsync && rec.tables_shared) {
+      async_.push_back(AsyncCopy{child_pid, pm.id, fork_log_.size() - 1, false, {}});
+      child.async_copy = true;
+    }
   }
   fork_cycles_ += c.total().value;
   child.core = child_core;
@@ -150,7 +155,8 @@ bool LinuxForkStrategy::copy_page_range(Kernel& k, AddressSpace& dst, AddressSpa
 std::unique_ptr<ForkStrategy> make_fork_strategy(ForkStrategyKind kind) {
   switch (kind) {
     case ForkStrategyKind::kLinux: return std::make_unique<LinuxForkStrategy>();
-    case ForkStrategyKind::kOdf: return std::make_unique<OdfForkStrategy>();
+    case ForkStrategyKind::kOdf:
+    case ForkStrategyKind::kAsync: return make_shared_table_strategy();
   }
   throw std::logic_error("unknown fork strategy");
 }

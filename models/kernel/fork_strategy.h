@@ -33,12 +33,8 @@ class LinuxForkStrategy final : public ForkStrategy {
                        uint32_t& tables, Cost& c) override;
 };
 
-// On-demand-fork: PTE tables shared at fork, copied on the first fault or change (odf.cpp).
-class OdfForkStrategy final : public ForkStrategy {
- public:
-  bool copy_page_range(Kernel& k, AddressSpace& dst, AddressSpace& src, const Vma& v, ForkRecord& rec,
-                       uint32_t& tables, Cost& c) override;
-};
+// odf and async: PTE tables shared at fork, copied later (shared_tables.cpp).
+std::unique_ptr<ForkStrategy> make_shared_table_strategy();
 
 std::unique_ptr<ForkStrategy> make_fork_strategy(ForkStrategyKind kind);
 

@@ -27,10 +27,16 @@ std::optional<Pfn> FrameAllocator::alloc_giant() {
     head = free_giant_.back();
     free_giant_.pop_back();
   } else {
+    skip_carved();
     uint64_t start = (next_unused_ + kFrames - 1) & ~(kFrames - 1);
+    // Not over a block alloc_exact carved (same_subarray only).
+    for (auto it = carved_.lower_bound(start); it != carved_.end() && it->first < start + kFrames;
+         it = carved_.lower_bound(start))
+      start += kFrames;
     if (start + kFrames > frames_) return std::nullopt;
     // The 2 MiB blocks skipped to reach the alignment stay available.
-    for (uint64_t b = start; b > next_unused_; b -= 512) free_huge_.push_back(Pfn{b - 512});
+    for (uint64_t b = start; b > next_unused_; b -= 512)
+      if (!carved_.count(b - 512)) free_huge_.push_back(Pfn{b - 512});
     head = Pfn{start};
     next_unused_ = start + kFrames;
   }
@@ -45,7 +51,7 @@ std::optional<Pfn> FrameAllocator::alloc_huge() {
   if (!free_huge_.empty()) {
     head = free_huge_.back();
     free_huge_.pop_back();
-  } else if (next_unused_ + 512 <= frames_) {
+  } else if (skip_carved(), next_unused_ + 512 <= frames_) {
     head = Pfn{next_unused_};  // always 512-aligned: only whole blocks leave the bump region
     next_unused_ += 512;
   } else {
@@ -63,6 +69,7 @@ std::optional<Pfn> FrameAllocator::alloc() {
   if (free_.empty()) {
     // Carve a whole block into 4 KiB frames, so the bump region stays 2 MiB aligned.
     Pfn block;
+    skip_carved();
     if (next_unused_ + 512 <= frames_) {
       block = Pfn{next_unused_};
       next_unused_ += 512;
@@ -77,6 +84,29 @@ std::optional<Pfn> FrameAllocator::alloc() {
   }
   pfn = free_.back();
   free_.pop_back();
+  info(pfn) = {1, 0, 0};
+  if (++in_use_ > peak_) peak_ = in_use_;
+  return pfn;
+}
+
+std::optional<Pfn> FrameAllocator::alloc_exact(Pfn f) {
+  const uint64_t block = f.value & ~uint64_t{511};
+  if (block + 512 > frames_) return std::nullopt;
+  auto it = carved_.find(block);
+  if (it == carved_.end()) {
+    if (block < next_unused_) return std::nullopt;  // may be in use: only never-used blocks are carved
+    it = carved_.emplace(block, std::bitset<512>().set()).first;
+  }
+  if (!it->second.test(f.value - block)) return std::nullopt;  // handed out before
+  it->second.reset(f.value - block);
+  info(f) = {1, 0, 0};
+  if (++in_use_ > peak_) peak_ = in_use_;
+  return f;
+}
+
+Pfn FrameAllocator::take_free(size_t i) {
+  const Pfn pfn = free_[i];
+  free_.erase(free_.begin() + static_cast<std::ptrdiff_t>(i));
   info(pfn) = {1, 0, 0};
   if (++in_use_ > peak_) peak_ = in_use_;
   return pfn;

@@ -5,7 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <bitset>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -39,6 +41,30 @@ class FrameAllocator {
 
   // A free 4 KiB frame with refcount 1, or nothing when memory is exhausted.
   std::optional<Pfn> alloc();
+  // `f` itself if it was never allocated (kernel.alloc.policy=same_subarray asks for a frame
+  // at a place in DRAM): its 2 MiB block is carved out of the never-used region, and the
+  // block's other frames stay available to alloc_exact only. Nothing if `f` may be in use.
+  std::optional<Pfn> alloc_exact(Pfn f);
+  // A free 4 KiB frame for which ok(frame) holds (kernel.alloc.policy=same_subarray), looking at
+  // no more than `scan` free frames: the most recently freed first, then frames of fresh 2 MiB
+  // blocks carved as alloc() carves them. Nothing if none was found (memory may remain).
+  template <class Ok>
+  std::optional<Pfn> alloc_where(Ok ok, uint64_t scan) {
+    uint64_t seen = 0;
+    for (size_t i = free_.size(); i-- > 0 && seen < scan; ++seen)
+      if (ok(free_[i])) return take_free(i);
+    while (seen < scan) {
+      skip_carved();
+      if (next_unused_ + 512 > frames_) break;
+      const Pfn block{next_unused_};
+      next_unused_ += 512;
+      for (uint64_t f = block.value + 511; f > block.value; --f) free_.push_back(Pfn{f});
+      free_.push_back(block);
+      for (size_t i = free_.size(); i-- > free_.size() - 512 && seen < scan; ++seen)
+        if (ok(free_[i])) return take_free(i);
+    }
+    return std::nullopt;
+  }
   // A free, 2 MiB-aligned block of 512 frames (an order-9 folio): the head has refcount 1,
   // the tails are marked kTail. Nothing when no such block is free (the caller falls back to
   // 4 KiB pages, as Linux does).
@@ -63,6 +89,14 @@ class FrameAllocator {
   uint64_t peak() const { return peak_; }
 
  private:
+  friend class InvariantChecker;  // platform/invariants.h checks the free lists
+  Pfn take_free(size_t i);  // removes free_[i] (order of the rest kept) and allocates it
+  // Moves next_unused_ past blocks alloc_exact carved (none unless same_subarray is on).
+  void skip_carved() {
+    if (carved_.empty()) return;
+    while (carved_.count(next_unused_)) next_unused_ += 512;
+  }
+  std::map<uint64_t, std::bitset<512>> carved_;  // block head -> frames not yet handed out
   struct FreeDeleter { void operator()(FrameInfo* p) const { std::free(p); } };
   uint64_t frames_;
   std::unique_ptr<FrameInfo, FreeDeleter> info_;

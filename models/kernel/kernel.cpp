@@ -2,6 +2,7 @@
 // every path uses (page allocation, reference and map counts as in mm/rmap.c) and failed
 // system calls. Each Linux path has its own file: docs/kernel-model.md has the map.
 #include "models/kernel/kernel.h"
+#include "models/kernel/overlay.h"
 
 #include <string>
 
@@ -43,8 +44,15 @@ const char* fault_outcome_description(FaultOutcome o) {
 Kernel::Kernel(const KernelParams& p, PhysicalMemory& mem, unsigned levels, unsigned cores, bool strict, bool pcid)
     : params_(p), cost_(params_.cost), mem_(mem), frames_(mem.frame_count()), tables_(mem_, frames_, levels),
       levels_(levels), strict_(strict), pcid_(pcid), cores_(cores),
-      copy_engine_(make_copy_engine(params_.copy_engine, params_.cost)),
-      fork_strategy_(make_fork_strategy(params_.fork_strategy)) {}
+      copy_engine_(make_copy_engine(params_.copy, params_.dram, params_.cost)),
+      fork_strategy_(make_fork_strategy(params_.fork_strategy)),
+      dram_map_(params_.dram.map) {
+  // The DRAM address map matters only to RowClone and subarray-aware allocation.
+  if (params_.copy.engine == CopyEngineKind::kRowClone || params_.copy.zero_engine == ZeroEngineKind::kRowClone ||
+      params_.copy.alloc_policy == AllocPolicy::kSameSubarray)
+    dram_map_.check(mem.frame_count() << kPageShift);
+  if (params_.cow_granularity == CowGranularity::kLine) overlays_ = std::make_shared<Overlays>(*this, params_.overlay);
+}
 
 // ---------------------------------------------------------------- page helpers
 

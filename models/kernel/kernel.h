@@ -28,6 +28,8 @@
 
 namespace cowsim {
 
+class Overlays;  // models/kernel/overlay.h
+
 struct FaultResult {
   bool resolved = false;  // false: the process was killed (SIGSEGV or out of memory)
   FaultOutcome outcome = FaultOutcome::kCount;
@@ -42,8 +44,22 @@ struct ForkRecord {
   uint64_t start_cycle = 0;  // when the parent entered fork
   uint64_t cycles = 0, ptes_copied = 0, pmds_copied = 0, puds_copied = 0, pt_pages = 0, vmas_copied = 0, vmas_skipped = 0,
            shootdowns = 0;
-  uint64_t tables_shared = 0;  // odf: PTE tables shared with the child instead of copied
+  uint64_t tables_shared = 0;  // odf, async: PTE tables shared with the child instead of copied
+  // async: when the child began copying the tables it shares, for how long, how many it copied,
+  // and the tables its parent copied for it first (proactive synchronisations).
+  uint64_t child_copy_start = 0, child_copy_cycles = 0, child_tables_copied = 0, proactive_syncs = 0;
   Cost cost;
+};
+
+// Why a PTE table shared at fork (odf, async) was copied (kernel.tables.copied.*).
+enum class TableCopy : uint8_t { kFault, kChange, kChild, kCount };
+
+// async: the copy a forked child makes of the PTE tables it shares with its parent.
+struct AsyncCopy {
+  uint32_t child = 0, parent_mm = 0;
+  size_t fork = 0;  // index in the fork log
+  bool started = false;
+  std::vector<std::pair<uint64_t, uint64_t>> done;  // (2 MiB range, cycle the child has copied its table), ascending
 };
 
 class Kernel {
@@ -51,6 +67,8 @@ class Kernel {
   Kernel(const KernelParams& p, PhysicalMemory& mem, unsigned levels, unsigned cores, bool strict, bool pcid = false);
 
   void attach_core(unsigned core, TlbControl* tlb) { cores_.at(core).tlb = tlb; }
+  // The core's data caches, which the copy engine copies through or keeps coherent.
+  void attach_caches(unsigned core, MemoryHierarchy* h) { copy_engine_->attach_caches(core, h); }
   // Called when a process becomes runnable on `core` (the SystemC wrapper wakes the core).
   // Called when a process becomes runnable on `core`; it may run from `ready_at` on.
   void set_wakeup(std::function<void(unsigned core, Cycles ready_at)> fn) { wakeup_ = std::move(fn); }
@@ -64,6 +82,9 @@ class Kernel {
   bool others_runnable(unsigned core) const { return !cores_[core].runqueue.empty(); }
   uint32_t mm_on_core(unsigned core) const { return cores_[core].mm; }
   Cycles switch_to(unsigned core, Process& p);  // context switch cost, TLB flush if the mm changes
+  // Work a process does in the kernel before its first record, at `now` on `core` (async: a
+  // forked child copies the PTE tables it shares with its parent). Returns its cost.
+  Cycles begin_task(Process& p, unsigned core, Cycles now);
   Cycles migrate(Process& p, unsigned core);
   bool any_alive() const;
   // Cycles the core owes for interrupts other cores sent it (TLB shootdown IPIs); the core
@@ -97,6 +118,9 @@ class Kernel {
   // `cowsim bench` (fork latency targets); deliberately not a statistic: host time is not
   // deterministic.
   static double host_fork_seconds();
+  // Page overlays (kernel.cow.granularity=line), null otherwise; the cores call it on accesses
+  // to address spaces that have overlays.
+  Overlays* overlays() const { return overlays_.get(); }
 
  private:
   struct CoreState {
@@ -120,20 +144,31 @@ class Kernel {
     uint64_t writable; // Writable if the VMA is
   };
   friend class LinuxForkStrategy;
-  friend class OdfForkStrategy;
+  friend class InvariantChecker;  // platform/invariants.h reads the state it checks
+  friend class Overlays;
+  friend class SharedTableForkStrategy;
 
-  // On-demand-fork (odf.cpp). A shared PTE table is mapped by several address spaces through
-  // write-protected PMDs; the first fault or change in its range copies it for that space.
-  bool odf_share_range(AddressSpace& dst, AddressSpace& src, const Vma& v, ForkRecord& rec, uint32_t& tables,
-                       Cost& c);
+  // PTE tables shared at fork (odf, async; shared_tables.cpp). A shared table is mapped by
+  // several address spaces through write-protected PMDs, its frame's reference count says by
+  // how many; the first fault or change in its range copies it for that space.
+  bool share_tables(AddressSpace& dst, AddressSpace& src, const Vma& v, ForkRecord& rec, uint32_t& tables, Cost& c);
+  bool shares_tables() const { return params_.fork_strategy != ForkStrategyKind::kLinux; }
   // Gives `mm` its own copy of the table `pmd` points to (or, if no one else maps it any
   // more, makes the PMD writable again); false if memory ran out.
-  bool unshare_table(AddressSpace& mm, uint64_t* pmd, uint64_t haddr, unsigned core, Cost& c);
+  bool unshare_table(AddressSpace& mm, uint64_t* pmd, uint64_t haddr, unsigned core, Cost& c, TableCopy why,
+                     bool flush = true);
+  // A fault of `p` in a range whose PMD is write-protected: the table is unshared first.
+  bool table_fault(Process& p, uint64_t* pmd, uint64_t haddr, unsigned core, Cycles now, Cost& c);
   // Unshares every shared table in [start, end) of `mm`; a table wholly inside the range is
   // dropped instead when `detach` is set (munmap, exit). False if memory ran out.
   bool unshare_range(AddressSpace& mm, uint64_t start, uint64_t end, unsigned core, Cost& c, bool detach);
   // Address spaces mapping the PTE table that maps `va` in `mm` (1 unless shared).
   uint32_t table_sharers(const AddressSpace& mm, uint64_t va) const;
+  bool table_owned_by(const AddressSpace& mm, uint64_t va) const;  // a shared table's owner is `mm`
+  // async: the pending child copy that had not copied the table of [haddr, +2 MiB) of `mm`
+  // by `now`, if any.
+  AsyncCopy* async_pending(const AddressSpace& mm, uint64_t haddr, bool shared, Cycles now);
+  void report_shared_tables(StatSink& s) const;
 
   Process& new_process(uint32_t pid, uint32_t parent, Cycles now);
   void enqueue(Process& p);
@@ -216,6 +251,9 @@ class Kernel {
   std::vector<CoreState> cores_;
   std::unique_ptr<CopyEngine> copy_engine_;      // kernel.copy.engine
   std::unique_ptr<ForkStrategy> fork_strategy_;  // kernel.fork.strategy
+  DramMap dram_map_;                             // memory.dram.map, for kernel.alloc.policy
+  uint64_t same_subarray_hits_ = 0, same_subarray_misses_ = 0;
+  std::shared_ptr<Overlays> overlays_;           // kernel.cow.granularity=line; null for page
   std::function<void(unsigned, Cycles)> wakeup_;
   std::vector<std::unique_ptr<Process>> procs_;
   std::unordered_map<uint32_t, Process*> by_pid_;  // per syscall, not per access
@@ -229,8 +267,14 @@ class Kernel {
   std::array<LatencyHistogram, static_cast<size_t>(FaultOutcome::kCount)> fault_latency_;
   std::array<Cost, static_cast<size_t>(FaultOutcome::kCount)> fault_steps_;  // summed per outcome
   uint64_t thp_splits_ = 0, thp_fallbacks_ = 0;
-  std::unordered_map<uint64_t, uint32_t> shared_tables_;  // odf: table pfn -> address spaces (>= 2) mapping it
-  uint64_t odf_table_copies_ = 0, odf_table_reuses_ = 0, odf_table_detaches_ = 0;
+  // odf, async (shared_tables.cpp)
+  std::array<uint64_t, static_cast<size_t>(TableCopy::kCount)> table_copies_{};
+  uint64_t tables_shared_ = 0, table_reuses_ = 0, table_detaches_ = 0, proactive_syncs_ = 0;
+  LatencyHistogram table_fault_latency_;  // faults that only unshared a table
+  std::vector<AsyncCopy> async_;          // children whose copy is not known to be over
+  // Shared table -> the address space it belonged to at fork: Accessed bits are the owner's, a
+  // copy made for anyone else starts old as a forked child's entries do.
+  std::unordered_map<uint64_t, uint32_t> table_owner_;
   uint64_t forks_ = 0, fork_ptes_ = 0, fork_pmds_ = 0, fork_cycles_ = 0, tlb_shootdowns_ = 0, ipis_ = 0, oom_kills_ = 0;
   uint64_t table_pages_ = 0, peak_table_pages_ = 0;
 };

@@ -36,6 +36,7 @@ void KernelModule::b_transport(int, tlm::tlm_generic_payload& tx, sc_core::sc_ti
     return;
   }
   ext->result = kernel_.handle_fault(*ext->process, ext->fault, ext->core, ext->now);
+  if (!ext->result.resolved && after_call_) after_call_("fatal fault", ext->process->pid);
   delay += sc_core::sc_time::from_value(cycle_.value() * ext->result.cycles.value);
   tx.set_response_status(tlm::TLM_OK_RESPONSE);
 }
@@ -54,6 +55,12 @@ void KernelModule::snapshot(const std::string& label) {
 }
 
 Cycles KernelModule::syscall(Process& p, const trace::Record& r, unsigned core, Cycles now) {
+  Cycles c = dispatch(p, r, core, now);
+  if (after_call_) after_call_(trace::op_name(r.op), p.pid);
+  return c;
+}
+
+Cycles KernelModule::dispatch(Process& p, const trace::Record& r, unsigned core, Cycles now) {
   switch (r.op) {
     case Op::kMmap: return kernel_.mmap(p, r.addr, r.len, r.prot, r.flags, r.name, core);
     case Op::kMunmap: return kernel_.munmap(p, r.addr, r.len, core);

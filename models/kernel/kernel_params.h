@@ -7,6 +7,8 @@
 
 #include "models/common/params.h"
 #include "models/common/types.h"
+#include "models/kernel/copy_engine_params.h"
+#include "models/kernel/overlay_params.h"
 #include "models/memory/hierarchy_params.h"
 
 namespace cowsim {
@@ -80,8 +82,9 @@ struct KernelCosts {
     c("context_switch", context_switch, "Switching a core to another process");
     c("pmd_split", pmd_split, "Splitting a huge PMD into 512 PTEs, besides the PTE writes and the flush");
     c("odf_share_table", odf_share_table,
-      "fork() under kernel.fork.strategy=odf, per PTE table shared: write-protect the PMD in parent and child, raise the "
-      "table's reference count (priced like one PMD copy, fork_per_pmd; On-demand-fork, Zhao et al. EuroSys 2021)");
+      "fork() under kernel.fork.strategy=odf or async, per PTE table shared: write-protect the PMD in parent and child, "
+      "raise the table's reference count (priced like one huge PMD copy, fork_per_pmd); also a fault making a table no "
+      "one else maps writable again");
     c("fork_per_pmd", fork_per_pmd, "fork() per huge PMD copied (plus one page-table page deposited)");
   }
 };
@@ -108,15 +111,16 @@ struct ThpParams {
 };
 
 // How fork duplicates page tables (models/kernel/fork_strategy.h).
-enum class ForkStrategyKind { kLinux, kOdf };
-// How pages are copied and zeroed (models/kernel/copy_engine.h).
-enum class CopyEngineKind { kCpuNt };
+enum class ForkStrategyKind { kLinux, kOdf, kAsync };
 
 struct KernelParams {
   KernelCosts cost;
   ThpParams thp;
   ForkStrategyKind fork_strategy = ForkStrategyKind::kLinux;
-  CopyEngineKind copy_engine = CopyEngineKind::kCpuNt;
+  CopyEngineParams copy;  // kernel.copy, kernel.zero, kernel.alloc
+  DramParams dram;        // memory.dram, copied in by kernel_params() (platform/system.cpp); not declared here
+  CowGranularity cow_granularity = CowGranularity::kPage;
+  OverlayParams overlay;
   bool zero_page = true;
   uint64_t timeslice = 12'000'000;
 
@@ -133,16 +137,22 @@ struct KernelParams {
       ParamRegistry::Scope s(r, "fork");
       r.add_enum("strategy", fork_strategy,
                  "How fork duplicates page tables and reconciles parent and child afterwards: linux "
-                 "(copy_page_range copies every entry at fork) or odf (On-demand-fork: PTE tables shared at fork, copied by the "
-                 "first fault or change in their range; docs/kernel-model.md)",
-                 {"linux", "odf"});
+                 "(copy_page_range copies every entry at fork), odf (On-demand-fork: PTE tables shared at fork, copied by the "
+                 "first fault or change in their range) or async (Async-fork: the child copies the PTE tables on its own core "
+                 "before it runs; a parent fault in a range the child has not copied yet copies that table first); "
+                 "docs/kernel-model.md",
+                 {"linux", "odf", "async"});
     }
+    copy.declare(r);
     {
-      ParamRegistry::Scope s(r, "copy");
-      r.add_enum("engine", copy_engine,
-                 "How pages (4 KiB, 2 MiB, 1 GiB) are copied and zeroed: cpu_nt (the faulting core streams them "
-                 "with non-temporal stores at DRAM bandwidth, kernel.cost.page_copy and relatives)",
-                 {"cpu_nt"});
+      ParamRegistry::Scope s(r, "cow");
+      r.add_enum("granularity", cow_granularity,
+                 "Copy-on-write unit for private anonymous 4 KiB pages shared after fork: page (Linux: the first "
+                 "write copies 4 KiB) or line (page overlays, ISCA 2015: the writer gets an overlay holding only the "
+                 "64-byte lines it wrote; kernel.cow.overlay.*)",
+                 {"page", "line"});
+      ParamRegistry::Scope o(r, "overlay");
+      overlay.declare(r);
     }
     r.add("zero_page", zero_page,
           "Map the shared zero page (and the huge zero page) on a read of untouched private anonymous memory; false "

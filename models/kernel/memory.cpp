@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "models/kernel/mm_internal.h"
+#include "models/kernel/overlay.h"
 
 namespace cowsim {
 
@@ -66,12 +67,23 @@ FaultResult Kernel::handle_fault(Process& p, const Fault& f, unsigned core, Cycl
   c.add(Step::kTableAlloc, uint64_t{cost_.table_alloc} * created);
   created = 0;
   if (!pmd) return kill(p, "killed: out of memory (page table)", c, now);
-  // odf: a PTE table mapped through a write-protected PMD is (or was) shared; this process
-  // gets its own before the fault touches it (never true under linux: table PMDs are writable).
+  // odf, async: a PTE table mapped through a write-protected PMD is (or was) shared; this
+  // process gets its own before the fault touches it (never under linux: table PMDs are writable).
   if ((*pmd & pte_bits::kPresent) && !(*pmd & (pte_bits::kHuge | pte_bits::kWritable))) {
-    ++p.table_faults;
-    if (!unshare_table(mm, pmd, va & ~(kHugePageSize - 1), core, c))
+    if (!table_fault(p, pmd, va & ~(kHugePageSize - 1), core, now, c))
       return kill(p, "killed: out of memory (page table)", c, now);
+    const uint64_t* slot = tables_.leaf(mm.root, f.addr, false);
+    Pte leaf = Pte::from_raw(slot ? *slot : 0);
+    if (leaf.present && (!write || leaf.writable) && !(fetch && leaf.no_execute)) {  // nothing else to do
+      c.add(Step::kReturn, cost_.exception_return);
+      ++p.table_only_faults;
+      p.fault_cycles += c.total();
+      table_fault_latency_.add(c.total().value);
+      FaultResult r;
+      r.resolved = true;
+      r.cycles = c.total();
+      return r;
+    }
   }
   if ((*pmd & pte_bits::kHuge) || (*pmd == 0 && thp_eligible(*vma, va & ~(kHugePageSize - 1))))
     if (auto outcome = huge_fault(p, *vma, pmd, va, write, core, c)) return finish(*outcome);
@@ -99,7 +111,22 @@ std::optional<FaultOutcome> Kernel::handle_pte_fault(VmFault& vmf) {
 }
 
 std::optional<Pfn> Kernel::alloc_anon_page(VmFault& vmf, std::optional<Pfn> copy_from) {
-  auto pfn = alloc_page(vmf.p);
+  std::optional<Pfn> pfn;
+  if (copy_from && params_.copy.alloc_policy == AllocPolicy::kSameSubarray) {
+    // A frame RowClone FPM can copy into: the source's subarray, same place in the row.
+    const Pfn src = *copy_from;
+    // The never-used rows of the source's subarray first (in row order from the source's),
+    // then recently freed frames and fresh blocks.
+    const uint64_t rows = dram_map_.rows_per_subarray(), own = dram_map_.row_in_subarray(src);
+    for (uint64_t i = 1; i < rows && !pfn; ++i) {
+      const Pfn f = dram_map_.in_subarray_row(src, (own + i) % rows);
+      if (f.value < frames_.total()) pfn = frames_.alloc_exact(f);
+    }
+    if (!pfn)
+      pfn = frames_.alloc_where([&](Pfn f) { return dram_map_.fpm_pair(src, f); }, params_.copy.same_subarray_scan);
+    ++(pfn ? same_subarray_hits_ : same_subarray_misses_);
+  }
+  if (!pfn) pfn = alloc_page(vmf.p);
   if (!pfn) return std::nullopt;
   FrameInfo& fi = frames_.info(*pfn);
   fi.flags = frame_flags::kAnon | frame_flags::kAnonExclusive;
@@ -223,6 +250,7 @@ FaultOutcome Kernel::wp_page_reuse(VmFault& vmf, Pfn pfn) {
 // The page is shared (after fork) or the zero page: a private copy replaces it.
 std::optional<FaultOutcome> Kernel::wp_page_copy(VmFault& vmf, Pfn pfn) {
   bool from_zero = pfn == frames_.zero_page();
+  if (overlays_ && !from_zero && vmf.vma.anonymous()) return overlays_->write_fault(vmf, pfn);  // granularity=line
   auto fresh = alloc_anon_page(vmf, from_zero ? std::nullopt : std::optional<Pfn>(pfn));
   if (!fresh) return std::nullopt;
   vmf.c.add(Step::kRmap, cost_.cow_replace);  // wp_page_copy's bookkeeping around the PTE swap
@@ -240,9 +268,9 @@ uint64_t Kernel::zap_page_range(AddressSpace& mm, uint64_t start, uint64_t end, 
   // one leaves it shared and unzapped (documented in docs/kernel-model.md).
   unshare_range(mm, start, end, core, c, true);
   uint64_t pages = 0;
-  bool odf = !shared_tables_.empty();
+  bool shares = shares_tables();
   tables_.for_each_leaf(mm.root, start, end, [&](uint64_t va, uint64_t& e, unsigned level) {
-    if (odf && level == 1 && table_sharers(mm, va) > 1) return;  // could not be copied: left alone
+    if (shares && level == 1 && table_sharers(mm, va) > 1) return;  // could not be copied: left alone
     Pte pte = Pte::from_raw(e);
     Pfn pfn = pte.pfn();
     e = 0;
@@ -265,6 +293,7 @@ uint64_t Kernel::zap_page_range(AddressSpace& mm, uint64_t start, uint64_t end, 
       return;
     }
     ++pages;
+    if (mm.overlays) overlays_->drop(mm, va);  // granularity=line: the page's overlay goes with it
     if (pfn == frames_.zero_page()) return;
     unref_page(pfn, pte.dirty);
   });

@@ -12,12 +12,15 @@
 
 namespace cowsim {
 
+class OverlayTable;  // models/kernel/overlay.h
+
 // An address space: VMAs plus the page-table root. Shared by a vfork parent and child.
 struct AddressSpace {
   VmaList vmas;
   Pfn root;
   std::vector<Pfn> deposited;  // page-table pages held for splitting huge PMDs (pgtable_trans_huge_deposit)
   uint32_t id = 0;  // for TLB tagging and "which cores run this mm"
+  std::shared_ptr<OverlayTable> overlays;  // page overlays (kernel.cow.granularity=line); null otherwise
 };
 
 // Each fault is counted once under its outcome; minflt is their sum.
@@ -32,7 +35,8 @@ const char* fault_outcome_description(FaultOutcome o);
 
 struct SmapsRollup {
   uint64_t rss = 0, pss_bytes_x4096 = 0, shared_clean = 0, shared_dirty = 0, private_clean = 0, private_dirty = 0,
-           referenced = 0, anonymous = 0, anon_huge = 0, shared_hugetlb = 0, private_hugetlb = 0;  // bytes; Pss kept scaled by 4096 for exact division
+           referenced = 0, anonymous = 0, anon_huge = 0, shared_hugetlb = 0, private_hugetlb = 0,
+           overlay = 0;  // bytes; Pss kept scaled by 4096 for exact division
 };
 
 enum class TaskState : uint8_t { kRunnable, kRunning, kBlocked, kExited };
@@ -56,7 +60,10 @@ struct Process {
   std::array<uint64_t, static_cast<size_t>(FaultOutcome::kCount)> faults{};
   uint64_t segv = 0, pages_copied = 0, bytes_copied = 0, oom_kills = 0, thp_splits = 0;
   uint64_t syscalls = 0, syscall_errors = 0;
-  uint64_t table_faults = 0;  // odf: faults that first copied (or re-enabled) a shared PTE table
+  // odf, async: faults that first unshared a PTE table shared at fork (copied it, or made it
+  // writable again if no one else maps it), and those of them with nothing else to do.
+  uint64_t table_faults = 0, table_only_faults = 0;
+  bool async_copy = false;  // async: a forked child that has not copied its PTE tables yet
   uint64_t records = 0, accesses = 0;
   Cycles fault_cycles{0}, cpu_cycles{0};
   Cycles start_time{0}, end_time{0};
@@ -68,7 +75,7 @@ struct Process {
   uint64_t minflt() const {
     uint64_t n = 0;
     for (uint64_t f : faults) n += f;
-    return n;
+    return n + table_only_faults;
   }
   bool alive() const { return state != TaskState::kExited; }
 };

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "models/kernel/kernel.h"
+#include "models/kernel/overlay.h"
 
 namespace cowsim {
 
@@ -12,6 +13,7 @@ struct Kernel::VmaStats {
   uint64_t rss = 0, pss = 0, pss_dirty = 0, shared_clean = 0, shared_dirty = 0, private_clean = 0,
            private_dirty = 0, referenced = 0, anonymous = 0, anon_huge = 0;  // pss scaled by 2^12
   uint64_t shared_hugetlb = 0, private_hugetlb = 0;
+  uint64_t overlay = 0;  // granularity=line: segment bytes of the VMA's overlays (also in Rss, Pss, Private_Dirty)
 };
 
 namespace {
@@ -37,7 +39,7 @@ Kernel::VmaStats Kernel::account(const AddressSpace& mm, const Vma& v) const {
     uint64_t& bucket = is_private ? (dirty ? s.private_dirty : s.private_clean) : (dirty ? s.shared_dirty : s.shared_clean);
     bucket += kPageSize;
   };
-  bool odf = !shared_tables_.empty();
+  bool shares = shares_tables();
   const_cast<PageTables&>(tables_).for_each_leaf(mm.root, v.start, v.end, [&](uint64_t va, uint64_t& e, unsigned level) {
     Pte pte = Pte::from_raw(e);
     Pfn pfn = pte.pfn();
@@ -52,8 +54,19 @@ Kernel::VmaStats Kernel::account(const AddressSpace& mm, const Vma& v) const {
       if (head.flags & frame_flags::kAnon) s.anon_huge += kHugePageSize;
       return;
     }
-    page(pfn, frames_.info(frames_.head_of(pfn)), pte.dirty, pte.accessed, odf ? table_sharers(mm, va) : 1);
+    uint32_t sharers = shares ? table_sharers(mm, va) : 1;
+    // A shared table's Accessed bits are its owner's (the parent at fork); the others' start old.
+    bool young = pte.accessed && (sharers == 1 || table_owned_by(mm, va));
+    page(pfn, frames_.info(frames_.head_of(pfn)), pte.dirty, young, sharers);
   });
+  if (mm.overlays) {  // overlay storage is this process's own written memory
+    s.overlay = overlays_->bytes(mm, v.start, v.end);
+    s.rss += s.overlay;
+    s.pss += s.overlay << kPssShift;
+    s.pss_dirty += s.overlay << kPssShift;
+    s.private_dirty += s.overlay;
+    s.anonymous += s.overlay;
+  }
   return s;
 }
 
@@ -73,6 +86,7 @@ SmapsRollup Kernel::rollup(const Process& p) const {
     r.anon_huge += s.anon_huge;
     r.shared_hugetlb += s.shared_hugetlb;
     r.private_hugetlb += s.private_hugetlb;
+    r.overlay += s.overlay;
   }
   return r;
 }
@@ -126,6 +140,7 @@ std::string Kernel::smaps(const Process& p, const trace::NameTable& names) const
     field("Swap:", 0);
     field("SwapPss:", 0);
     field("Locked:", 0);
+    if (overlays_) field("Overlay:", s.overlay);  // cowsim's own field, only with kernel.cow.granularity=line
     bool eligible = thp_eligible(v, (v.start + kHugePageSize - 1) & ~(kHugePageSize - 1));
     n = std::snprintf(line, sizeof line, "%-16s%8d\n", "THPeligible:", eligible ? 1 : 0);
     out.append(line, n);
@@ -180,6 +195,17 @@ void Kernel::report(StatSink& s) const {
     s.counter("table_pages", mem_.tables_in_use(), "frames", "Page-table pages allocated at the end of the run");
     s.counter("page_cache_pages", page_cache_.size(), "frames", "Pages held by the page cache (files, shared memory)");
   }
+  if (params_.copy.engine != CopyEngineKind::kCpuNt || params_.copy.zero_engine != ZeroEngineKind::kCopy) {
+    StatSink::Scope e(s, "copy_engine");
+    copy_engine_->report(s);
+  }
+  if (params_.copy.alloc_policy == AllocPolicy::kSameSubarray) {
+    StatSink::Scope a(s, "alloc");
+    s.counter("same_subarray_hits", same_subarray_hits_, "frames",
+              "Copy-on-write frames placed in the source's subarray (kernel.alloc.policy=same_subarray)");
+    s.counter("same_subarray_misses", same_subarray_misses_, "frames",
+              "Copy-on-write frames for which no free frame in the source's subarray was found");
+  }
   for (size_t i = 0; i < fork_log_.size(); ++i) {
     const ForkRecord& r = fork_log_[i];
     StatSink::Scope e(s, "forks." + std::to_string(i));
@@ -194,10 +220,23 @@ void Kernel::report(StatSink& s) const {
     s.counter("vmas_copied", r.vmas_copied, "VMAs", "VMAs duplicated into the child");
     s.counter("vmas_skipped", r.vmas_skipped, "VMAs", "VMAs left out (MADV_DONTFORK)");
     s.counter("shootdowns", r.shootdowns, "IPIs", "IPIs sent to flush the parent's TLB on other cores");
+    if (shares_tables()) {
+      s.counter("tables_shared", r.tables_shared, "tables", "PTE tables shared with the child instead of copied");
+      if (params_.fork_strategy == ForkStrategyKind::kAsync) {
+        s.counter("child_copy_start", r.child_copy_start, "cycles", "When the child began copying the tables it shares");
+        s.counter("child_copy_cycles", r.child_copy_cycles, "cycles",
+                  "Cycles the child spent copying them before its first record");
+        s.counter("child_tables_copied", r.child_tables_copied, "tables", "PTE tables the child copied");
+        s.counter("proactive_syncs", r.proactive_syncs, "tables",
+                  "Tables the parent copied for the child before the child got to them");
+      }
+    }
     StatSink::Scope st(s, "steps");
     for (size_t k = 0; k < static_cast<size_t>(Step::kCount); ++k)
       s.counter(step_name(static_cast<Step>(k)), r.cost.step(static_cast<Step>(k)), "cycles", "Cycles of the fork spent in this step");
   }
+  if (overlays_) overlays_->report(s);
+  if (shares_tables()) report_shared_tables(s);
   StatSink::Scope f(s, "faults");
   for (size_t i = 0; i < fault_latency_.size(); ++i) {
     const LatencyHistogram& h = fault_latency_[i];

@@ -142,9 +142,12 @@ Cache::Victim Cache::fill_missing(PhysAddr pa, bool dirty) {
     if (mode_ == Mode::kRanks) s[policy_at_ + way] = static_cast<uint8_t>(way);  // older than none: all valid ways age
   } else {
     way = victim(set, s);
-    v = {true, (s[way >> 3] >> (way & 7) & 1) != 0, tag_at(s, way) << set_bits_ | set};
-    ++evictions_;
-    if (v.dirty) ++dirty_evictions_;
+    const uint64_t old = tag_at(s, way);
+    if (old != (wide_ ? kWideInvalid : uint64_t{kNarrowInvalid})) {  // not a way emptied by invalidate()
+      v = {true, (s[way >> 3] >> (way & 7) & 1) != 0, old << set_bits_ | set};
+      ++evictions_;
+      if (v.dirty) ++dirty_evictions_;
+    }
   }
   set_tag(s, way, tag);
   const uint8_t bit = static_cast<uint8_t>(1u << (way & 7));
@@ -159,6 +162,27 @@ bool Cache::absorb_writeback(uint64_t line) {
   const uint32_t w = find_in(s, line);
   if (w == kNoWay) return false;
   s[w >> 3] |= static_cast<uint8_t>(1u << (w & 7));
+  return true;
+}
+
+bool Cache::clean(PhysAddr pa) {
+  const uint64_t line = pa.value >> line_shift_;
+  uint8_t* s = block(static_cast<uint32_t>(line & set_mask_));
+  const uint32_t w = find_in(s, line);
+  if (w == kNoWay) return false;
+  const uint8_t bit = static_cast<uint8_t>(1u << (w & 7));
+  const bool dirty = (s[w >> 3] & bit) != 0;
+  s[w >> 3] &= static_cast<uint8_t>(~bit);
+  return dirty;
+}
+
+bool Cache::invalidate(PhysAddr pa) {
+  const uint64_t line = pa.value >> line_shift_;
+  uint8_t* s = block(static_cast<uint32_t>(line & set_mask_));
+  const uint32_t w = find_in(s, line);
+  if (w == kNoWay) return false;
+  s[w >> 3] &= static_cast<uint8_t>(~(1u << (w & 7)));
+  set_tag(s, w, wide_ ? kWideInvalid : kNarrowInvalid);
   return true;
 }
 

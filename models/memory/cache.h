@@ -94,6 +94,13 @@ class Cache {
   // touching the policy (a write-back is not a use). Returns false if the line is absent.
   bool absorb_writeback(uint64_t line_of_this_level);
 
+  // Coherence actions of an in-memory copy engine (kernel.copy.engine), not timed here and not
+  // counted as hits or misses. clean: the line holding `pa`, if present and dirty, becomes clean
+  // (its data goes to DRAM, as CLWB); returns true if it was dirty. invalidate: the line is
+  // dropped (its way holds no line until the policy picks it); returns true if it was present.
+  bool clean(PhysAddr pa);
+  bool invalidate(PhysAddr pa);
+
   const std::string& name() const { return name_; }
   uint32_t latency() const { return latency_; }
   uint32_t sets() const { return sets_; }

@@ -40,6 +40,7 @@ class CachesModule : public sc_core::sc_module, public DataMemIf, public PteMemI
   }
   void write_pte(PhysAddr pa, uint64_t value, Cycles& latency) override { direct_.write_pte(pa, value, latency); }
   const MemoryHierarchy& hierarchy() const { return hierarchy_; }
+  MemoryHierarchy& hierarchy() { return hierarchy_; }  // the kernel's copy engine cleans and fills lines
 
  private:
   void b_transport(tlm::tlm_generic_payload& tx, sc_core::sc_time& delay);

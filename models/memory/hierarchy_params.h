@@ -10,6 +10,7 @@
 
 #include "models/common/params.h"
 #include "models/common/replacement.h"
+#include "models/memory/dram_map.h"
 
 namespace cowsim {
 
@@ -41,6 +42,8 @@ struct CacheLevelParams {
 struct DramParams {
   uint32_t latency = 240;
   double bandwidth = 4.0;
+  DramMapParams map;        // read by the rowclone copy engine and same_subarray allocation only
+  DramTimingParams timing;  // likewise
 
   void declare(ParamRegistry& r) {
     r.add("latency", latency, "cycles",
@@ -52,6 +55,14 @@ struct DramParams {
           "(a copy moves 2x its size: read + write). 4.0 = 12 GB/s at 3 GHz, i.e. a 6 GB/s memcpy: "
           "docs/sources.md (numbers), memcpy 4 KiB from DRAM 0.7-0.9 us, VM memcpy ~6 GB/s",
           0.01, 4096.0);
+    {
+      ParamRegistry::Scope s(r, "map");
+      map.declare(r);
+    }
+    {
+      ParamRegistry::Scope s(r, "timing");
+      timing.declare(r);
+    }
   }
 };
 

@@ -90,6 +90,21 @@ void MemoryHierarchy::write_back(const Cache& from, uint64_t line) {
   ++dram_writebacks_;
 }
 
+bool MemoryHierarchy::clean_line(PhysAddr pa, bool with_llc) {
+  bool dirty = l1_.clean(pa);
+  dirty = l2_.clean(pa) || dirty;
+  if (with_llc) dirty = llc_->clean(pa) || dirty;
+  if (dirty) ++dram_writebacks_;
+  return dirty;
+}
+
+bool MemoryHierarchy::invalidate_line(PhysAddr pa, bool with_llc) {
+  bool present = l1_.invalidate(pa);
+  present = l2_.invalidate(pa) || present;
+  if (with_llc) present = llc_->invalidate(pa) || present;
+  return present;
+}
+
 Level MemoryHierarchy::probe(PhysAddr pa) const {
   if (l1_.contains(pa)) return Level::kL1;
   if (l2_.contains(pa)) return Level::kL2;
@@ -98,7 +113,10 @@ Level MemoryHierarchy::probe(PhysAddr pa) const {
 }
 
 Cycles MemoryHierarchy::stream_cycles(uint64_t moved) const {
-  return dram_stream_cycles(DramParams{dram_latency_, dram_bandwidth_}, moved);
+  DramParams d;
+  d.latency = dram_latency_;
+  d.bandwidth = dram_bandwidth_;
+  return dram_stream_cycles(d, moved);
 }
 
 Cycles MemoryHierarchy::zero_page(PhysAddr, uint64_t bytes) {

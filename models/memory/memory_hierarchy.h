@@ -70,6 +70,13 @@ class MemoryHierarchy {
   Cycles zero_cycles(uint64_t bytes) const { return stream_cycles(bytes); }
   Cycles copy_cycles(uint64_t bytes) const { return stream_cycles(2 * bytes); }
 
+  // Coherence for an in-memory copy (kernel.copy.engine dma, rowclone), untimed here (the
+  // engine charges it): the line holding `pa` is cleaned (dirty data written to DRAM, counted
+  // in dram.writebacks) or invalidated in L1D, L2 and, if `with_llc`, the LLC (a shared LLC is
+  // handled once, by one core's hierarchy). Return whether it was dirty / present anywhere.
+  bool clean_line(PhysAddr pa, bool with_llc);
+  bool invalidate_line(PhysAddr pa, bool with_llc);
+
   const Cache& l1d() const { return l1_; }
   const Cache& l2() const { return l2_; }
   const Cache& llc() const { return *llc_; }

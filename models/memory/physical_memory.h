@@ -34,6 +34,10 @@ class PhysicalMemory {
     uint32_t s = slot_of(pfn);
     return s == kNoSlot ? nullptr : &page(s);
   }
+  const TablePage* table(Pfn pfn) const {
+    uint32_t s = slot_of(pfn);
+    return s == kNoSlot ? nullptr : &page(s);
+  }
 
   // 8-byte aligned accesses. Reads of frames without stored contents return 0.
   uint64_t read64(PhysAddr pa) const {

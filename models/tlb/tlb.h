@@ -76,6 +76,17 @@ class Tlb {
   uint64_t misses() const { return misses_; }
   const std::string& name() const { return name_; }
   uint32_t valid_entries(PageSize s) const { return valid_[static_cast<unsigned>(s)]; }
+  // Every valid entry, for the invariant checks (platform/invariants.h); not on any hot path.
+  template <class F>
+  void for_each_entry(F&& fn) const {
+    for (const TlbEntry& e : entries_)
+      if (e.tag != TlbEntry::kInvalid) fn(e);
+  }
+  // The first address of an entry's page, and its PCID, decoded from its tag.
+  static VirtAddr address_of(const TlbEntry& e) {
+    return VirtAddr{(e.tag & ((uint64_t{1} << 46) - 1)) << page_shift(e.size)};
+  }
+  static uint16_t pcid_of(const TlbEntry& e) { return static_cast<uint16_t>(e.tag >> 48); }
   void report(StatSink& s) const;
 
  private:

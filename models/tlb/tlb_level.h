@@ -38,6 +38,7 @@ class TlbLevel {
     for (auto& b : banks_) b.flush_all();
   }
   uint32_t latency() const { return latency_; }
+  const std::vector<Tlb>& banks() const { return banks_; }
   uint64_t hits() const { return hits_; }
   uint64_t misses() const { return misses_; }
   void report(StatSink& s) const;

@@ -44,6 +44,13 @@ class PagingStructureCache {
   void invalidate(VirtAddr va, uint16_t pcid);  // the entry that would translate `va`
   void flush_pcid(uint16_t pcid);
   void flush_all();
+  // Every valid entry as (first address of the prefix, pcid, entry), for the invariant checks.
+  template <class F>
+  void for_each_entry(F&& fn) const {
+    for (const PscEntry& e : entries_)
+      if (e.tag != PscEntry::kInvalid)
+        fn(VirtAddr{(e.tag & ((uint64_t{1} << 48) - 1)) << shift_}, static_cast<uint16_t>(e.tag >> 48), e);
+  }
   uint64_t hits() const { return hits_; }
   uint64_t misses() const { return misses_; }
 

@@ -41,6 +41,8 @@ class Walker {
   }
 
   unsigned levels() const { return levels_; }
+  // The paging-structure cache of level-`level` entries (2: PDE ... 5: PML5E).
+  const PagingStructureCache& psc(unsigned level) const { return psc_[level - 2]; }
   uint64_t walks() const { return walks_; }
   uint64_t pte_reads() const { return pte_reads_; }
   uint64_t pte_reads(unsigned table_level, Level served_by) const {

@@ -84,9 +84,11 @@ int run(const Args& args) {
       "out,o", po::value<std::string>()->default_value("cowsim-out"),
       "folder for stats.json, stats.txt, config.json, smaps/; a non-empty folder must hold an earlier run's results")(
       "strict", "make a failing system call (EINVAL, ENOMEM, ...) a fatal error")(
+      "check", "check the memory model's invariants after every system call, fork and exit, not only at the end (slower; docs/reliability.md)")(
       "vcd", po::value<std::string>(), "also write a waveform of every core (state, pid, fault, shootdown) to FILE")(
       "sample-interval", po::value<std::string>(),
       "also write timeseries.csv: memory and counts per DURATION of simulated time (10us, 1ms, or cycles)")(
+      "histograms", po::value<std::string>(), "also write every latency histogram's bins as CSV: FILE.csv, or a folder")(
       "quiet,q", "print nothing on success (and no progress line)")(
       "max-accesses", po::value<std::string>(), "refuse a run of more memory accesses than this (ranges expanded; K/M/G suffixes)")(
       "max-host-memory", po::value<std::string>(), "refuse or stop a run that needs more host memory (bytes, K/M/G suffixes; default: available memory)");
@@ -119,11 +121,13 @@ int run(const Args& args) {
   if (vm.count("sample-interval"))
     ro.sample_interval = parse_duration(vm["sample-interval"].as<std::string>(), cfg.core.frequency_mhz, "--sample-interval");
   ro.progress = progress_wanted(vm.count("quiet") > 0);
+  ro.check = vm.count("check") > 0;
   RunResult r = simulate(cfg, effective, src, names, vm.count("strict") > 0,
                          vm.count("vcd") ? vm["vcd"].as<std::string>() : "", ro);
   if (folder == OutputFolder::kEarlierRun && !vm.count("quiet"))
     std::cerr << "cowsim run: replacing the results of an earlier run in " << out << "/\n";
   write_outputs(out, r);
+  if (vm.count("histograms")) write_histograms(vm["histograms"].as<std::string>(), r);
   if (!vm.count("quiet")) std::cout << summarize(r, src.label) << "results in " << out << "/\n";
   return 0;
 }

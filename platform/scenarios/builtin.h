@@ -13,6 +13,7 @@ std::unique_ptr<Scenario> make_redis_bgsave();
 std::unique_ptr<Scenario> make_fork_exec();
 std::unique_ptr<Scenario> make_prefork_server();
 std::unique_ptr<Scenario> make_full_copy();
+std::unique_ptr<Scenario> make_full_copy_lines();
 std::unique_ptr<Scenario> make_thp_one_byte();
 std::unique_ptr<Scenario> make_drill_read();
 std::unique_ptr<Scenario> make_drill_write();

@@ -1,5 +1,6 @@
 // full-copy: the pathological workload where parent and child both write every page after
 // fork, so copy-on-write ends up copying the whole heap and memory doubles.
+#include "models/common/error.h"
 #include "models/common/types.h"
 #include "platform/scenarios/builtin.h"
 #include "platform/scenarios/program.h"
@@ -11,10 +12,16 @@ namespace {
 
 class FullCopy final : public Scenario {
  public:
-  const char* name() const override { return "full-copy"; }
+  // lines: every 64-byte line of every page is written (one store each), the case where
+  // line-granular copy-on-write (kernel.cow.granularity=line) cannot save anything.
+  explicit FullCopy(bool lines) : stride_(lines ? 64 : kPage) {}
+  const char* name() const override { return stride_ == kPage ? "full-copy" : "full-copy-lines"; }
   const char* description() const override {
-    return "A parent populates its heap and forks; then parent and child both write every page, concurrently: "
-           "each page is copied once (by whichever side writes it first) and memory doubles";
+    return stride_ == kPage
+               ? "A parent populates its heap and forks; then parent and child both write every page, concurrently: "
+                 "each page is copied once (by whichever side writes it first) and memory doubles"
+               : "full-copy with every 64-byte line of every page written (one store per line instead of per page): "
+                 "what line-granular copy-on-write (kernel.cow.granularity=line) costs when it cannot save memory";
   }
   void declare(ParamRegistry& r) override {
     declare_fork_heap(r, heap_, thp_);
@@ -49,9 +56,9 @@ class FullCopy final : public Scenario {
   void build(Program& p, const ScenarioContext&) const override {
     require_multiple(name(), "heap", heap_, kPage, "4K");
     populate_and_fork(p, heap_, thp_);
-    p.write(2, kHeapBase, heap_);
+    p.access(2, trace::Op::kWrite, kHeapBase, heap_, stride_);
     p.exit(2);
-    p.write(1, kHeapBase, heap_);
+    p.access(1, trace::Op::kWrite, kHeapBase, heap_, stride_);
     p.wait(1, 2);
     p.exit(1);
   }
@@ -59,10 +66,12 @@ class FullCopy final : public Scenario {
  private:
   std::string thp_ = "auto";
   uint64_t heap_ = uint64_t{1} << 30;
+  uint64_t stride_;
 };
 
 }  // namespace
 
-std::unique_ptr<Scenario> make_full_copy() { return std::make_unique<FullCopy>(); }
+std::unique_ptr<Scenario> make_full_copy() { return std::make_unique<FullCopy>(false); }
+std::unique_ptr<Scenario> make_full_copy_lines() { return std::make_unique<FullCopy>(true); }
 
 }  // namespace cowsim::scenario

@@ -42,8 +42,12 @@ class PreforkServer final : public Scenario {
     r.add("phases", phases_, "phases", "Snapshots taken, one after each equal share of the requests", 1, 1000);
   }
 
-  ScenarioReport report(const ScenarioRun& run, trace::NameTable&, const ScenarioContext&) const override {
+  ScenarioReport report(const ScenarioRun& run, trace::NameTable&, const ScenarioContext& ctx) const override {
     ScenarioReport rep;
+    // Request latency over all workers (closed loop: a request arrives when its worker is ready).
+    auto& lat = rep.results["request_latency_usec"];
+    lat["count"] = stat(run.stats, "spans.request.count");
+    for (const char* q : {"p50", "p99", "p999", "max"}) lat[q] = ctx.usec(stat(run.stats, std::string("spans.request.") + q));
     auto& phases = rep.results["phases"] = nlohmann::json::array();
     rep.lines.push_back(format("prefork-server: %u workers over a %s heap; per worker (mean):", workers_,
                                bytes_text(heap_).c_str()));
@@ -81,6 +85,9 @@ class PreforkServer final : public Scenario {
                                  (unsigned long long)all_rss, (unsigned long long)all_pss));
       phases.push_back(std::move(ph));
     }
+    rep.lines.push_back(format("  request latency (us): %llu requests, p50 %.1f p99 %.1f p999 %.1f max %.1f",
+                               (unsigned long long)lat["count"].get<uint64_t>(), lat["p50"].get<double>(),
+                               lat["p99"].get<double>(), lat["p999"].get<double>(), lat["max"].get<double>()));
     return rep;
   }
 
@@ -108,10 +115,12 @@ class PreforkServer final : public Scenario {
       if (scratch_) p.mmap_anon(pid, scratch_base(), scratch_);
       for (uint32_t k = 0; k < phases_; ++k) {
         p.loop(requests_done(k + 1) - requests_done(k), [this, pid, rng, heap_pages](uint64_t, Iteration& out) {
+          out.span_begin(pid, "request");  // closed loop: a request arrives when the worker is ready for it
           for (uint32_t i = 0; i < reads_; ++i) out.read(pid, kHeapBase + rng->below(heap_pages) * kPage);
           for (uint32_t i = 0; i < writes_; ++i) out.write(pid, kHeapBase + rng->below(heap_pages) * kPage);
           if (scratch_) out.write(pid, scratch_base(), scratch_);
           out.compute(pid, request_instructions_);
+          out.span_end(pid, "request");
         });
         p.post(pid, phase_label(k) + "-done-" + std::to_string(pid));
         p.await(pid, phase_label(k) + "-go");

@@ -40,6 +40,14 @@ class RecordSink {
   void post(uint32_t pid, const std::string& name) { named(pid, trace::Op::kPost, name); }
   void await(uint32_t pid, const std::string& name) { named(pid, trace::Op::kAwait, name); }
   void snapshot(uint32_t pid, const std::string& label) { named(pid, trace::Op::kSnapshot, label); }
+  // Spans (docs/trace-format.md, "Spans"): an operation arriving now, at `ns`, `ns` after the
+  // process's previous arrival, or the window span; and its completion.
+  void span_begin(uint32_t pid, const std::string& name, trace::SpanArrival a = trace::kArriveNow, uint64_t ns = 0) {
+    trace::Record& r = add(pid, trace::Op::kSpanBegin, ns);
+    r.flags = a;
+    r.name = names_.intern(name);
+  }
+  void span_end(uint32_t pid, const std::string& name) { named(pid, trace::Op::kSpanEnd, name); }
 
  protected:
   virtual trace::Record& push() = 0;

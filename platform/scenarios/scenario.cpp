@@ -44,6 +44,7 @@ std::vector<std::unique_ptr<Scenario>> all_scenarios() {
   v.push_back(scenario::make_fork_exec());
   v.push_back(scenario::make_prefork_server());
   v.push_back(scenario::make_full_copy());
+  v.push_back(scenario::make_full_copy_lines());
   v.push_back(scenario::make_thp_one_byte());
   v.push_back(scenario::make_drill_read());
   v.push_back(scenario::make_drill_write());

@@ -46,6 +46,30 @@ TEST(StatSink, HistogramWritesSixStatistics) {
   EXPECT_NE(s.text().find("lat.p90 9 # Walk latency: 90th percentile (cycles)\n"), std::string::npos);
 }
 
+TEST(StatSink, HistogramTailPercentilesAreExactInTheExactRange) {
+  // 10,000 samples: 1..1000 ten times each (all below kExact = 1024, one bin per value).
+  // p99.9: ceil(0.999 * 10000) = 9990th sample; values 1..998 hold 9980 samples, 999 holds
+  // samples 9981..9990, so p999 = 999. p99.99: the 9999th sample is in 1000 (9991..10000).
+  LatencyHistogram h;
+  for (int rep = 0; rep < 10; ++rep)
+    for (uint64_t v = 1; v <= 1000; ++v) h.add(v);
+  StatSink s;
+  s.histogram("lat", h, "cycles", "Walk latency");
+  const auto& j = s.json()["lat"];
+  EXPECT_EQ(j["p99"], 990);  // 9900th sample: 990 holds 9891..9900
+  EXPECT_EQ(j["p999"], 999);
+  EXPECT_EQ(j["p9999"], 1000);
+  EXPECT_NE(s.text().find("lat.p999 999 # Walk latency: 99.9th percentile (cycles)\n"), std::string::npos);
+  // A single outlier above the 99.99th: p9999 stays in the body, max shows the outlier.
+  LatencyHistogram g;
+  g.add(5, 9999);
+  g.add(2000000);
+  StatSink t;
+  t.histogram("g", g, "cycles", "x");
+  EXPECT_EQ(t.json()["g"]["p9999"], 5);  // 9999th of 10,000 samples
+  EXPECT_EQ(t.json()["g"]["max"], 2000000);
+}
+
 TEST(LatencyHistogram, EmptyIsAllZero) {
   LatencyHistogram h;
   EXPECT_EQ(h.count(), 0u);

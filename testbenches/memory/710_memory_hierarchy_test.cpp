@@ -50,7 +50,9 @@ TEST(HierarchyParams, DeclaredUnderTheCallersScopeWithUnitsAndDefaults) {
     ParamRegistry::Scope s(r, "memory");
     p.declare(r);
   }
-  EXPECT_EQ(r.params().size(), 18u);  // 5 per cache level x 3 + llc.shared + DRAM latency and bandwidth
+  // 5 per cache level x 3 + llc.shared + DRAM latency and bandwidth + the DRAM address map (7)
+  // and row timing (4) that the copy engines use.
+  EXPECT_EQ(r.params().size(), 29u);
   auto expect = [&](const std::string& path, const nlohmann::json& def, const std::string& unit) {
     const ParamInfo* i = r.find(path);
     ASSERT_NE(i, nullptr) << path;
@@ -74,6 +76,8 @@ TEST(HierarchyParams, DeclaredUnderTheCallersScopeWithUnitsAndDefaults) {
   expect("memory.llc.shared", true, "");
   expect("memory.dram.latency", 240, "cycles");
   expect("memory.dram.bandwidth", 4.0, "bytes/cycle");
+  expect("memory.dram.map.row_bits", 17, "bits");
+  expect("memory.dram.timing.tras", 96, "cycles");
   EXPECT_EQ(r.find("memory.l1d.policy")->range, "lru|plru|random");
 
   r.apply_override("memory.l2.latency=20");

@@ -2,6 +2,7 @@
 // result files that appear only when a run succeeds.
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -36,6 +37,39 @@ TEST(Cli, RunWritesStatsConfigAndSmapsAndPrintsASummary) {
   EXPECT_EQ(cfg["walker"]["levels"], 4);
   EXPECT_TRUE(cfg["kernel"]["cost"].contains("fork_per_pte"));
   EXPECT_EQ(cfg["memory"]["dram"]["latency"], 240);
+}
+
+TEST(Cli, HistogramsExportEveryLatencyHistogramsBins) {
+  std::string out = temp_dir(), dir = temp_dir(), csv = temp_dir() + "/all.csv";
+  CliResult r = cli("run " + kExamples + "touch-1m.cwt -q --out " + out + " --histograms " + csv);
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = cli("run " + kExamples + "touch-1m.cwt -q --out " + out + " --histograms " + dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto stats = stable_stats(out + "/stats.json");
+  // The one-file CSV: per histogram, the bin counts add up to its `count` statistic.
+  std::ifstream f(csv);
+  std::string line;
+  std::getline(f, line);
+  EXPECT_EQ(line, "histogram,unit,lower,upper,count");
+  std::map<std::string, uint64_t> sums;
+  while (std::getline(f, line)) {
+    std::stringstream ls(line);
+    std::string name, unit, lower, upper, count;
+    std::getline(ls, name, ',');
+    std::getline(ls, unit, ',');
+    std::getline(ls, lower, ',');
+    std::getline(ls, upper, ',');
+    std::getline(ls, count, ',');
+    EXPECT_LT(std::stoull(lower), std::stoull(upper)) << line;
+    sums[name] += std::stoull(count);
+  }
+  ASSERT_FALSE(sums.empty());
+  for (const auto& [name, n] : sums) {
+    EXPECT_EQ(n, at(stats, name + ".count")) << name;
+    EXPECT_TRUE(fs::exists(dir + "/" + name + ".csv")) << name;
+  }
+  // touch-1m writes 1 MiB once: 256 zero-fill faults, all in the histogram's bins.
+  EXPECT_EQ(sums["kernel.faults.anon_zero_fill.latency"], 256u);
 }
 
 TEST(Cli, RunWithoutATraceRunsTheDefaultScenario) {

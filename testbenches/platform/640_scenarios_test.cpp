@@ -70,6 +70,52 @@ TEST(RedisBgsave, DistinctWritesGiveCowSizeOfPagesWritten) {
   EXPECT_LE(save, 1.1);
 }
 
+TEST(RedisBgsave, SetLatencySplitsBeforeDuringAndAfterTheSave) {
+  // One 4 KiB value per page, every SET a different key: 10 SETs before the fork, 1000 during
+  // the 1 s save (1000/s x 16 MiB / 16 MiB/s), 20 after the child is reaped. SETs arrive 1 ms
+  // apart, far longer than any SET takes, so none queues: each latency is its service time.
+  RunResult r = run_scenario("redis-bgsave", {"dataset=16M", "value_size=4096", "write_rate=1000",
+                                              "disk_bandwidth=16M", "distribution=distinct", "writes_before=10",
+                                              "writes_after=20"});
+  const auto& s = r.stats;
+  EXPECT_EQ(at(s, "spans.set.before.count"), 10u);
+  EXPECT_EQ(at(s, "spans.set.during.count"), 1000u);
+  EXPECT_EQ(at(s, "spans.set.after.count"), 20u);
+  EXPECT_EQ(at(s, "spans.set.count"), 1030u);
+  EXPECT_EQ(at(s, "spans.bgsave.count"), 1u);
+  // Every SET during the save writes a page still shared with the child: one CoW copy each,
+  // and only then; so each such latency is at least its fault's, and is about a SET before
+  // the fork (the same 64 stores to a page not yet in the TLB, no fault) plus the fault.
+  EXPECT_EQ(at(s, "kernel.faults.cow_copy.latency.count"), 1000u);
+  EXPECT_EQ(at(s, "processes.1.faults.cow_copy"), 1000u);
+  const uint64_t fault = at(s, "kernel.faults.cow_copy.latency.p50");
+  EXPECT_GE(at(s, "spans.set.during.p50"), fault);
+  EXPECT_GE(at(s, "spans.set.during.p50"), at(s, "spans.set.before.p50") + fault * 99 / 100);  // bins: 1.1%
+  // The summary in scenario.results is the same statistics in microseconds (3000 cycles/us).
+  const auto& lat = s["scenario"]["results"]["set_latency_usec"];
+  EXPECT_EQ(lat["during"]["count"].get<uint64_t>(), 1000u);
+  EXPECT_DOUBLE_EQ(lat["during"]["p99"].get<double>(), at(s, "spans.set.during.p99") / 3000.0);
+  EXPECT_DOUBLE_EQ(lat["before"]["max"].get<double>(), at(s, "spans.set.before.max") / 3000.0);
+  EXPECT_DOUBLE_EQ(lat["after"]["p999"].get<double>(), at(s, "spans.set.after.p999") / 3000.0);
+  bool printed = false;
+  for (const auto& l : r.headlines) printed |= l.find("SET latency (us, arrival to completion) before 10:") != std::string::npos;
+  EXPECT_TRUE(printed);
+}
+
+TEST(RedisBgsave, SetsThatArriveDuringTheForkWaitForIt) {
+  // 10^6 SETs/s: one every 1000 ns = 3000 cycles. The first SET of the save arrives 3000 cycles
+  // after fork() began and cannot run before fork() returns, so it waits fork_cycles - 3000
+  // cycles and the worst SET of the save is at least that.
+  RunResult r = run_scenario("redis-bgsave", {"dataset=16M", "write_rate=1000000", "writes_before=100", "writes_after=0"});
+  const auto& s = r.stats;
+  const uint64_t fork = at(s, "kernel.forks.0.cycles");
+  ASSERT_GT(fork, 3000u * 10);  // the fork spans many arrivals
+  EXPECT_GE(at(s, "spans.set.during.max"), fork - 3000);
+  EXPECT_EQ(at(s, "spans.set.after.count"), 0u);
+  // Before the fork nothing queues: a SET of 4 stores is far shorter than the fork.
+  EXPECT_LT(at(s, "spans.set.before.max"), fork / 10);
+}
+
 TEST(RedisBgsave, HugePagesUnderTheCopyPolicyCopyTwoMegabytesPerPageWritten) {
   // 16 MiB of THP = 8 huge pages; 1000 distinct 4 KiB values out of 4096 leave none of the 8
   // untouched (each holds 512 values), and under the copy policy each costs a 2 MiB copy.
@@ -235,6 +281,14 @@ TEST(PreforkServer, WritesMakeSharingDecay) {
   // Each worker copied at most 400 x 2 pages of the heap, plus its 64 KiB scratch.
   for (const auto& [pid, w] : ph[3]["workers"].items())
     EXPECT_LE(w["Private_kb"].get<uint64_t>(), 800u * 4 + 64) << pid;
+  // One span per request: 400 per worker (pids 2 and 3), none in the master.
+  EXPECT_EQ(at(r.stats, "spans.request.count"), 800u);
+  EXPECT_EQ(at(r.stats, "spans.request.processes.2.count"), 400u);
+  EXPECT_EQ(at(r.stats, "spans.request.processes.3.count"), 400u);
+  EXPECT_FALSE(r.stats["spans"]["request"]["processes"].contains("1"));
+  EXPECT_EQ(at(r.stats, "scenario.results.request_latency_usec.count"), 800u);
+  // A request's latency is at least its 2 CoW-capable heap writes' worth of work: never 0.
+  EXPECT_GT(at(r.stats, "spans.request.p50"), 0u);
 }
 
 TEST(Determinism, SameSeedSameStatsOtherSeedOtherWrites) {

@@ -45,11 +45,13 @@ TEST(ScenarioStream, FortyGigabyteRedisStreamsWithoutMaterialising) {
   Count c = count("redis-bgsave", {"dataset=40G"});
   // Defaults: 10000 writes/s, disk 500 MiB/s, 200-byte values, 1 MiB chunks.
   //   save = 40 GiB / 500 MiB/s = 81.92 s -> 819200 writes, 40960 chunks.
-  //   parent: mmap, populate, fork, 819200 x (compute, write), post, wait, exit
+  //   parent: mmap, populate, 1000 x (span begin, write, span end) before the save,
+  //           span window, fork, 819200 x (span begin, write, span end), post, wait, span end,
+  //           1000 x (span begin, write, span end) after it, exit
   //   child:  40960 x (read, compute), await, snapshot, exit
-  EXPECT_EQ(c.records, 3 + 2 * 819200 + 3 + 2 * 40960 + 3);
+  EXPECT_EQ(c.records, 2 + 3 * 1000 + 2 + 3 * 819200 + 3 + 3 * 1000 + 1 + 2 * 40960 + 3);
   // populate 40 GiB (one store per page) + 4 stores per 200-byte value + the child's reads.
-  EXPECT_EQ(c.accesses, 10485760 + 819200 * 4 + 10485760);
+  EXPECT_EQ(c.accesses, 10485760 + (1000 + 819200 + 1000) * 4 + 10485760);
   // 1.7 M records materialised would be ~70 MB; the stream holds one iteration.
   EXPECT_LT(max_rss_kb() - before, 16 * 1024);
 }
@@ -85,7 +87,8 @@ TEST(ScenarioStream, TimeIsComputeAtTheConfiguredClock) {
   // A 1 MiB save at 1 MiB/s lasts 1 s: 3e9 cycles at 3000 MHz, 1.5e9 at 1500 MHz.
   auto compute = [](uint32_t mhz) {
     trace::NameTable names;
-    auto s = make_scenario("redis-bgsave", {"dataset=1M", "disk_bandwidth=1M", "write_rate=0"});
+    auto s = make_scenario("redis-bgsave", {"dataset=1M", "disk_bandwidth=1M", "write_rate=0", "writes_before=0",
+                                                 "writes_after=0"});
     ScenarioContext ctx;
     ctx.frequency_mhz = mhz;
     auto stream = s->open(names, ctx);

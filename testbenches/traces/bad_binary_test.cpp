@@ -242,3 +242,21 @@ TEST(SingleAccessFastPath, AgreesWithCheckRecord) {
 
 }  // namespace
 }  // namespace cowsim::trace::test
+
+namespace cowsim::trace::test {
+namespace {
+
+// Span begin (0x70): a = arrival kind 0..3, x = string id, y = ns; span end (0x71): x = string id.
+TEST_F(BinaryError, Spans) {
+  expect_error(start().str(0, "set").slot(0x70, 4, 0, 1, 0).slot2(0, 0).end(), 48, {"unknown span arrival kind", "4"});
+  expect_error(start().str(0, "set").slot(0x70, 0, 0, 1, 0).slot2(5, 0).end(), 48,
+               {"a span that arrives now has no arrival time", "5"});
+  expect_error(start().str(0, "set").slot(0x70, 1, 0, 1, 0).slot2((uint64_t{1} << 48) + 1, 0).end(), 48,
+               {"at most 2^48 ns"});
+  expect_error(start().str(0, "set").slot(0x70, 1, 0, 1, 0).slot2(5, 1).end(), 64, {"reserved fields of a span begin record"});
+  expect_error(start().slot(0x71, 0, 0, 1, 0).end(), 16, {"string 0 used before its definition"});
+  expect_error(start().str(0, "set").slot(0x71, 0, 3, 1, 0).end(), 48, {"reserved fields of a span end record"});
+}
+
+}  // namespace
+}  // namespace cowsim::trace::test

@@ -202,3 +202,24 @@ TEST_F(TextError, RecordsBeforeTheErrorAreDelivered) {
 
 }  // namespace
 }  // namespace cowsim::trace::test
+
+namespace cowsim::trace::test {
+namespace {
+
+TEST_F(TextError, Spans) {
+  expect_error("1 span\n", 2, {"'span' is missing begin, window or end", "usage"});
+  expect_error("1 span start x\n", 2, {"unknown span record", "'start'"});
+  expect_error("1 span begin\n", 2, {"'span begin' is missing <name>"});
+  expect_error("1 span end x y\n", 2, {"extra field", "'y'"});
+  expect_error("1 span window w at 5\n", 2, {"extra field", "'at'"});  // a window arrives now
+  expect_error("1 span begin x when 5\n", 2, {"expected 'at'", "'when'"});
+  expect_error("1 span begin x at\n", 2, {"missing the arrival time"});
+  expect_error("1 span begin x at 4K\n", 2, {"bad number", "'4K'"});  // ns: plain integers
+  expect_error("1 span begin x at 281474976710657\n", 2, {"at most 2^48 ns", "'281474976710657'"});
+  expect_error("1 span begin x at +1 2\n", 2, {"extra field", "'2'"});
+  expect_error("1 span begin " + std::string(1025, 'a') + "\n", 2, {"name must be 1..1024 bytes"});
+  expect_error("1 span end a,b\n", 2, {"name may only contain"});
+}
+
+}  // namespace
+}  // namespace cowsim::trace::test

@@ -109,6 +109,14 @@ struct Gen {
       case Op::kSnapshot:
         r.name = name();
         break;
+      case Op::kSpanBegin:
+        r.name = name();
+        r.flags = static_cast<uint8_t>(below(4));  // now, at, after, window
+        if (r.flags == kArriveAt || r.flags == kArriveAfter) r.addr = below(kMaxSpanTime + 1);
+        break;
+      case Op::kSpanEnd:
+        r.name = name();
+        break;
       default:
         break;
     }
@@ -173,7 +181,9 @@ std::string random_spelling(std::mt19937_64& rng, const std::vector<Record>& rec
   text += "cowsim-trace" + sp.space() + "1\n";
   for (const Record& r : records) {
     if (sp.chance(10)) text += sp.chance(50) ? "\n" : "# a comment line\n";
-    std::string line = (sp.chance(10) ? sp.space() : "") + sp.number(r.pid, false) + sp.space() + op_name(r.op);
+    const bool window = r.op == Op::kSpanBegin && r.flags == kSpanWindow;
+    std::string line = (sp.chance(10) ? sp.space() : "") + sp.number(r.pid, false) + sp.space() +
+                       (window ? "span" + sp.space() + "window" : op_name(r.op));
     auto add = [&](const std::string& field) { line += sp.space() + field; };
     switch (r.op) {
       case Op::kMmap:
@@ -210,6 +220,14 @@ std::string random_spelling(std::mt19937_64& rng, const std::vector<Record>& rec
       case Op::kPost:
       case Op::kAwait:
       case Op::kSnapshot:
+        add(names[r.name]);
+        break;
+      case Op::kSpanBegin:
+        add(names[r.name]);
+        if (r.flags == kArriveAt) add("at" + sp.space() + sp.number(r.addr, false));
+        if (r.flags == kArriveAfter) add("at" + sp.space() + "+" + sp.number(r.addr, false));
+        break;
+      case Op::kSpanEnd:
         add(names[r.name]);
         break;
       default:
