@@ -164,6 +164,7 @@ class Kernel {
   bool unshare_range(AddressSpace& mm, uint64_t start, uint64_t end, unsigned core, Cost& c, bool detach);
   // Address spaces mapping the PTE table that maps `va` in `mm` (1 unless shared).
   uint32_t table_sharers(const AddressSpace& mm, uint64_t va) const;
+  void count_table_sharer(Pfn table, int delta);  // FrameInfo::shared of the table's pages += delta
   bool table_owned_by(const AddressSpace& mm, uint64_t va) const;  // a shared table's owner is `mm`
   // async: the pending child copy that had not copied the table of [haddr, +2 MiB) of `mm`
   // by `now`, if any.

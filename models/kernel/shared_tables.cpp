@@ -16,6 +16,7 @@
 #include <algorithm>
 
 #include "models/kernel/kernel.h"
+#include "models/common/error.h"
 #include "models/walker/walker.h"
 
 namespace cowsim {
@@ -24,6 +25,18 @@ namespace {
 bool table_pmd(uint64_t pmd) { return (pmd & pte_bits::kPresent) && !(pmd & pte_bits::kHuge); }
 bool write_protected_table(uint64_t pmd) { return table_pmd(pmd) && !(pmd & pte_bits::kWritable); }
 }  // namespace
+
+void Kernel::count_table_sharer(Pfn table, int delta) {
+  for (uint64_t e : *mem_.table(table)) {
+    if (!(e & pte_bits::kMapped)) continue;
+    Pfn pfn = Pte::from_raw(e).pfn();
+    if (pfn == frames_.zero_page()) continue;
+    uint16_t& shared = frames_.info(pfn).shared;
+    if (delta > 0 && shared == UINT16_MAX)
+      throw InputError("more than 65,536 address spaces share one page table (kernel.fork.strategy=odf or async)");
+    shared = static_cast<uint16_t>(shared + delta);
+  }
+}
 
 bool Kernel::share_tables(AddressSpace& cm, AddressSpace& pm, const Vma& v, ForkRecord& rec, uint32_t& tables,
                           Cost& c) {
@@ -40,6 +53,7 @@ bool Kernel::share_tables(AddressSpace& cm, AddressSpace& pm, const Vma& v, Fork
       *dpmd = *spmd & ~pte_bits::kAccessed;
       Pfn table = Pte::from_raw(*spmd).pfn();
       if (++frames_.info(table).refcount == 2) table_owner_[table.value] = pm.id;
+      count_table_sharer(table, +1);
       ++rec.tables_shared;
       ++tables_shared_;
     } else {
@@ -88,6 +102,7 @@ bool Kernel::unshare_table(AddressSpace& mm, uint64_t* pmd, uint64_t haddr, unsi
       if (owner_leaves) src[i] &= ~pte_bits::kAccessed;
     }
     *pmd = frame_address(*fresh).value | pte_bits::kPresent | pte_bits::kWritable | pte_bits::kUser;
+    count_table_sharer(old, -1);
     if (--shared.refcount == 1 || owner_leaves) table_owner_.erase(old.value);
     ++table_copies_[static_cast<size_t>(why)];
     c.add(Step::kPteUpdate, uint64_t{cost_.fork_per_pte} * entries);
@@ -137,6 +152,7 @@ bool Kernel::unshare_range(AddressSpace& mm, uint64_t start, uint64_t end, unsig
     FrameInfo& table = frames_.info(Pte::from_raw(pmd).pfn());
     if (table.refcount == 1) return;  // ours alone: the change may write it
     if (detach && h >= start && h + kHugePageSize <= end) {  // the whole table goes: drop our reference
+      count_table_sharer(Pte::from_raw(pmd).pfn(), -1);
       if (--table.refcount == 1) table_owner_.erase(Pte::from_raw(pmd).pfn().value);
       pmd = 0;
       ++table_detaches_;

@@ -23,12 +23,12 @@ constexpr unsigned kPssShift = 12;
 Kernel::VmaStats Kernel::account(const AddressSpace& mm, const Vma& v) const {
   VmaStats s;
   // One 4 KiB page: its map count is its own PTE mappings plus whole-folio PMD mappings.
-  // odf: a page in a shared PTE table is mapped once per address space sharing the table
-  // (`sharers`), though its counts hold one reference for the table.
-  auto page = [&](Pfn pfn, const FrameInfo& head, bool dirty, bool young, uint32_t sharers = 1) {
+  // odf, async: a page in a shared PTE table is mapped once per address space sharing the table
+  // though its counts hold one mapping and reference for the table; `shared` adds the others.
+  auto page = [&](Pfn pfn, const FrameInfo& head, bool dirty, bool young) {
     const FrameInfo& f = frames_.info(pfn);
-    uint32_t mapcount = f.mapcount + head.entire + (sharers - 1);
-    bool is_private = head.refcount + (sharers - 1) == 1 || mapcount < 2;
+    uint32_t mapcount = f.mapcount + head.entire + f.shared;
+    bool is_private = head.refcount + f.shared == 1 || mapcount < 2;
     dirty |= (f.flags & frame_flags::kDirty) || (head.flags & frame_flags::kDirty);
     uint64_t pss = (kPageSize << kPssShift) / (mapcount ? mapcount : 1);
     s.rss += kPageSize;
@@ -54,10 +54,9 @@ Kernel::VmaStats Kernel::account(const AddressSpace& mm, const Vma& v) const {
       if (head.flags & frame_flags::kAnon) s.anon_huge += kHugePageSize;
       return;
     }
-    uint32_t sharers = shares ? table_sharers(mm, va) : 1;
     // A shared table's Accessed bits are its owner's (the parent at fork); the others' start old.
-    bool young = pte.accessed && (sharers == 1 || table_owned_by(mm, va));
-    page(pfn, frames_.info(frames_.head_of(pfn)), pte.dirty, young, sharers);
+    bool young = pte.accessed && (!shares || table_sharers(mm, va) == 1 || table_owned_by(mm, va));
+    page(pfn, frames_.info(frames_.head_of(pfn)), pte.dirty, young);
   });
   if (mm.overlays) {  // overlay storage is this process's own written memory
     s.overlay = overlays_->bytes(mm, v.start, v.end);

@@ -165,6 +165,12 @@ TEST_F(ForkStrategy, OdfChangesCopyTheTableFirst) {
 // second. Each strategy runs in a kernel and memory of its own.
 class SmapsRun : public ForkStrategy {
  public:
+  using ForkStrategy::child;
+  using ForkStrategy::forked;
+  using ForkStrategy::table;
+  using ForkStrategy::use;
+  using KernelTest::info;
+  using KernelTest::k;
   void TestBody() override {}
   std::pair<SmapsRollup, SmapsRollup> go(ForkStrategyKind kind) {
     use(kind);
@@ -199,6 +205,22 @@ TEST(ForkStrategySmaps, OdfAndAsyncEqualLinux) {
       EXPECT_EQ(l.anonymous, o.anonymous);
       EXPECT_EQ(l.referenced, o.referenced);
     }
+}
+
+// Pages mapped by three address spaces, whether through one table shared three ways (odf)
+// or through a copied table and a shared one (async, after the first child's copy): each
+// process's Pss is 1024 pages x floor(2^24 / 3) in smaps' 2^-12-byte units.
+TEST_F(ForkStrategy, ASecondForkSharesOnceMoreAndPssDividesByThree) {
+  for (ForkStrategyKind kind : {ForkStrategyKind::kOdf, ForkStrategyKind::kAsync}) {
+    SmapsRun run;
+    run.use(kind);
+    Process& p = run.forked();
+    if (kind == ForkStrategyKind::kAsync) run.k().begin_task(run.child(), 0, Cycles{0});
+    run.k().fork(p, 3, false, 0, Cycles{0});
+    EXPECT_EQ(run.info(run.table(p, kBase)).refcount, kind == ForkStrategyKind::kOdf ? 3u : 2u);
+    for (uint32_t pid : {1u, 2u, 3u})
+      EXPECT_EQ(run.k().rollup(*run.k().process(pid)).pss_bytes_x4096, kPages * ((uint64_t{1} << 24) / 3)) << pid;
+  }
 }
 
 TEST_F(ForkStrategy, AsyncChildCopiesItsTablesBeforeItRuns) {
