@@ -138,10 +138,21 @@ void InvariantChecker::walk(const Space& s, Pfn table, unsigned level, uint64_t 
         visited_[child.value] = true;
         ++tables_reached_;
         walk(s, child, level - 1, va);
+      } else if (level == 2) {
+        count_sharer(child);
       }
     } else if (e & pte_bits::kMapped) {
       leaf(s, va, e, level);
     }
+  }
+}
+
+void InvariantChecker::count_sharer(Pfn pte_table) {
+  const PhysicalMemory::TablePage& t = *mem_.table(pte_table);
+  for (uint64_t e : t) {
+    if (!(e & pte_bits::kMapped)) continue;
+    Pfn pfn = Pte::from_raw(e).pfn();
+    if (pfn != k_.frames_.zero_page() && pfn.value < k_.frames_.total()) ++expect(pfn.value).shared;
   }
 }
 
@@ -207,6 +218,9 @@ void InvariantChecker::compare(uint64_t pfn, const FrameInfo& f, const Expect* x
   if (f.entire != x->entire)
     fail("frame " + hex(pfn) + ": whole-folio map count " + std::to_string(f.entire) + ", expected " +
          std::to_string(x->entire) + " (the huge PMDs mapping it); " + first_mapping(pfn));
+  if (f.shared != x->shared)
+    fail("frame " + hex(pfn) + ": mapped by " + std::to_string(f.shared) + " more address space(s) through shared " +
+         "page tables, expected " + std::to_string(x->shared) + "; " + first_mapping(pfn));
 }
 
 void InvariantChecker::check_mappings() {
@@ -294,7 +308,7 @@ void InvariantChecker::check_smaps() {
         want_hugetlb += x.map * kGiantPageSize;
         continue;
       }
-      uint64_t m = x.map;
+      uint64_t m = x.map + x.shared;
       if (i.flags & ff::kTail) {
         const Expect* h = find_expect(fa.head_of(Pfn{f}).value);
         m += h ? h->entire : 0;

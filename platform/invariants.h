@@ -53,6 +53,7 @@ class InvariantChecker {
  private:
   struct Expect {
     uint32_t ref = 0, map = 0, entire = 0;  // what the metadata should say
+    uint32_t shared = 0;  // more address spaces mapping it through a shared PTE table (odf, async): smaps only
     uint32_t leaf = 0, cache = 0, table = 0;  // where the references come from, for messages
   };
   struct Space {
@@ -89,6 +90,7 @@ class InvariantChecker {
   static constexpr unsigned kChunkShift = 12;
   std::vector<std::vector<Expect>> chunks_;
   std::vector<bool> visited_;  // table pages reached, per frame
+  void count_sharer(Pfn pte_table);  // one more address space maps this PTE table's pages
   uint64_t tables_reached_ = 0;
   bool mappings_done_ = false;  // chunks_ holds check_mappings()'s counts
 };

@@ -58,6 +58,12 @@ void report_process(StatSink& s, const Process& p, const Kernel& k, Cycles now, 
     s.counter("pages_copied", p.pages_copied, "pages", "4 KiB pages copied by copy-on-write");
     s.counter("bytes_copied", p.bytes_copied, "bytes", "Bytes copied by copy-on-write");
     s.counter("segv", p.segv, "signals", "Accesses that ended in SIGSEGV");
+    if (k.shares_tables()) {  // kernel.fork.strategy odf or async
+      s.counter("table", p.table_faults, "faults",
+                "Faults that first unshared a PTE table shared at fork (also counted under their page outcome, if any)");
+      s.counter("table_only", p.table_only_faults, "faults",
+                "Faults that only unshared a PTE table: the access was allowed afterwards (counted in minflt)");
+    }
   }
   s.counter("fault_cycles", p.fault_cycles.value, "cycles", "Cycles spent handling this process's faults");
   s.counter("records", p.records, "records", "Trace records executed");

@@ -95,6 +95,9 @@ void Core::run_processes() {
     ++switches_;
     if (tracing_) trace_state(CoreState::kRunning, clock_.now(), false);
     if (!p->context) {
+      Cycles setup = os_->begin_task(id_, *p, clock_.now());
+      clock_.offset += setup.value;
+      exec_->add_busy(setup);
       auto ctx = std::make_unique<TaskContext>();
       ctx->stream = streams_(p->pid);
       p->context = std::move(ctx);

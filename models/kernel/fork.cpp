@@ -85,6 +85,7 @@ Cycles Kernel::fork(Process& parent, uint32_t child_pid, bool vfork, unsigned co
     c.add(Step::kPteUpdate, cost_.fork_per_pte * rec.ptes_copied +
                                 uint64_t{cost_.fork_per_pmd} * (rec.pmds_copied + rec.puds_copied));
     c.add(Step::kTableAlloc, uint64_t{cost_.table_alloc} * tables);
+    if (rec.tables_shared) c.add(Step::kPteUpdate, uint64_t{cost_.odf_share_table} * rec.tables_shared);
     flush_tlb_mm(pm, core, c);  // write-protected PTEs: flush the parent everywhere it runs
     fork_ptes_ += rec.ptes_copied;
     fork_pmds_ += rec.pmds_copied;
@@ -99,6 +100,10 @@ Cycles Kernel::fork(Process& parent, uint32_t child_pid, bool vfork, unsigned co
     rec.cycles = c.total().value;
     rec.cost = c;
     fork_log_.push_back(rec);
+    if (params_.fork_strategy == ForkStrategyKind::kAsync && rec.tables_shared) {
+      async_.push_back(AsyncCopy{child_pid, pm.id, fork_log_.size() - 1, false, {}});
+      child.async_copy = true;
+    }
   }
   fork_cycles_ += c.total().value;
   child.core = child_core;
@@ -150,6 +155,8 @@ bool LinuxForkStrategy::copy_page_range(Kernel& k, AddressSpace& dst, AddressSpa
 std::unique_ptr<ForkStrategy> make_fork_strategy(ForkStrategyKind kind) {
   switch (kind) {
     case ForkStrategyKind::kLinux: return std::make_unique<LinuxForkStrategy>();
+    case ForkStrategyKind::kOdf:
+    case ForkStrategyKind::kAsync: return make_shared_table_strategy();
   }
   throw std::logic_error("unknown fork strategy");
 }

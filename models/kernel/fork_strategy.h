@@ -33,6 +33,9 @@ class LinuxForkStrategy final : public ForkStrategy {
                        uint32_t& tables, Cost& c) override;
 };
 
+// odf and async: PTE tables shared at fork, copied later (shared_tables.cpp).
+std::unique_ptr<ForkStrategy> make_shared_table_strategy();
+
 std::unique_ptr<ForkStrategy> make_fork_strategy(ForkStrategyKind kind);
 
 }  // namespace cowsim

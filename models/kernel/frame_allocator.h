@@ -20,6 +20,9 @@ struct FrameInfo {
   uint32_t refcount;  // references: mappings, the page cache, page-table use (a folio's: in its head)
   uint32_t mapcount;  // PTEs mapping this 4 KiB frame
   uint16_t flags;
+  // odf, async: further address spaces mapping this frame through shared PTE tables (a shared
+  // table's PTE counts once in mapcount, whoever many PMDs point at the table); smaps adds it.
+  uint16_t shared;
   uint32_t entire;    // folio head only: huge PMDs mapping the whole folio
 };
 

@@ -45,7 +45,22 @@ struct ForkRecord {
   uint64_t start_cycle = 0;  // when the parent entered fork
   uint64_t cycles = 0, ptes_copied = 0, pmds_copied = 0, puds_copied = 0, pt_pages = 0, vmas_copied = 0, vmas_skipped = 0,
            shootdowns = 0;
+  uint64_t tables_shared = 0;  // odf, async: PTE tables shared with the child instead of copied
+  // async: when the child began copying the tables it shares, for how long, how many it copied,
+  // and the tables its parent copied for it first (proactive synchronisations).
+  uint64_t child_copy_start = 0, child_copy_cycles = 0, child_tables_copied = 0, proactive_syncs = 0;
   Cost cost;
+};
+
+// Why a PTE table shared at fork (odf, async) was copied (kernel.tables.copied.*).
+enum class TableCopy : uint8_t { kFault, kChange, kChild, kCount };
+
+// async: the copy a forked child makes of the PTE tables it shares with its parent.
+struct AsyncCopy {
+  uint32_t child = 0, parent_mm = 0;
+  size_t fork = 0;  // index in the fork log
+  bool started = false;
+  std::vector<std::pair<uint64_t, uint64_t>> done;  // (2 MiB range, cycle the child has copied its table), ascending
 };
 
 class Kernel {
@@ -68,6 +83,11 @@ class Kernel {
   bool others_runnable(unsigned core) const { return cores_[core].queued != 0; }
   uint32_t mm_on_core(unsigned core) const { return cores_[core].mm; }
   Cycles switch_to(unsigned core, Process& p);  // context switch cost, TLB flush if the mm changes
+  // Work a process does in the kernel before its first record, at `now` on `core` (async: a
+  // forked child copies the PTE tables it shares with its parent). Returns its cost.
+  Cycles begin_task(Process& p, unsigned core, Cycles now);
+  // kernel.fork.strategy odf or async: PTE tables may be shared between address spaces.
+  bool shares_tables() const { return params_.fork_strategy != ForkStrategyKind::kLinux; }
   Cycles migrate(Process& p, unsigned core);
   bool any_alive() const;
   // Cycles the core owes for interrupts other cores sent it (TLB shootdown IPIs); the core
@@ -133,6 +153,30 @@ class Kernel {
   friend class LinuxForkStrategy;
   friend class InvariantChecker;  // platform/invariants.h reads the state it checks
   friend class Overlays;
+  friend class SharedTableForkStrategy;
+
+  // PTE tables shared at fork (odf, async; shared_tables.cpp). A shared table is mapped by
+  // several address spaces through write-protected PMDs, its frame's reference count says by
+  // how many; the first fault or change in its range copies it for that space.
+  bool share_tables(AddressSpace& dst, AddressSpace& src, const Vma& v, ForkRecord& rec, uint32_t& tables, Cost& c);
+
+  // Gives `mm` its own copy of the table `pmd` points to (or, if no one else maps it any
+  // more, makes the PMD writable again); false if memory ran out.
+  bool unshare_table(AddressSpace& mm, uint64_t* pmd, uint64_t haddr, unsigned core, Cost& c, TableCopy why,
+                     bool flush = true);
+  // A fault of `p` in a range whose PMD is write-protected: the table is unshared first.
+  bool table_fault(Process& p, uint64_t* pmd, uint64_t haddr, unsigned core, Cycles now, Cost& c);
+  // Unshares every shared table in [start, end) of `mm`; a table wholly inside the range is
+  // dropped instead when `detach` is set (munmap, exit). False if memory ran out.
+  bool unshare_range(AddressSpace& mm, uint64_t start, uint64_t end, unsigned core, Cost& c, bool detach);
+  // Address spaces mapping the PTE table that maps `va` in `mm` (1 unless shared).
+  uint32_t table_sharers(const AddressSpace& mm, uint64_t va) const;
+  void count_table_sharer(Pfn table, int delta);  // FrameInfo::shared of the table's pages += delta
+  bool table_owned_by(const AddressSpace& mm, uint64_t va) const;  // a shared table's owner is `mm`
+  // async: the pending child copy that had not copied the table of [haddr, +2 MiB) of `mm`
+  // by `now`, if any.
+  AsyncCopy* async_pending(const AddressSpace& mm, uint64_t haddr, bool shared, Cycles now);
+  void report_shared_tables(StatSink& s) const;
 
   Process& new_process(uint32_t pid, uint32_t parent, Cycles now);
   void enqueue(Process& p);
@@ -235,6 +279,14 @@ class Kernel {
   std::array<LatencyHistogram, static_cast<size_t>(FaultOutcome::kCount)> fault_latency_;
   std::array<Cost, static_cast<size_t>(FaultOutcome::kCount)> fault_steps_;  // summed per outcome
   uint64_t thp_splits_ = 0, thp_fallbacks_ = 0;
+  // odf, async (shared_tables.cpp)
+  std::array<uint64_t, static_cast<size_t>(TableCopy::kCount)> table_copies_{};
+  uint64_t tables_shared_ = 0, table_reuses_ = 0, table_detaches_ = 0, proactive_syncs_ = 0;
+  LatencyHistogram table_fault_latency_;  // faults that only unshared a table
+  std::vector<AsyncCopy> async_;          // children whose copy is not known to be over
+  // Shared table -> the address space it belonged to at fork: Accessed bits are the owner's, a
+  // copy made for anyone else starts old as a forked child's entries do.
+  std::unordered_map<uint64_t, uint32_t> table_owner_;
   uint64_t forks_ = 0, fork_ptes_ = 0, fork_pmds_ = 0, fork_cycles_ = 0, tlb_shootdowns_ = 0, ipis_ = 0, oom_kills_ = 0;
   uint64_t table_pages_ = 0, peak_table_pages_ = 0;
 };

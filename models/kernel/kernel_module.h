@@ -34,6 +34,7 @@ class KernelModule : public sc_core::sc_module, public OsIf {
   void attach_core(unsigned core, sc_core::sc_event* wake) override;
   Process* pick_next(unsigned core) override { return kernel_.pick_next(core); }
   Cycles switch_to(unsigned core, Process& p) override { return kernel_.switch_to(core, p); }
+  Cycles begin_task(unsigned core, Process& p, Cycles now) override { return kernel_.begin_task(p, core, now); }
   void yield(Process& p) override { kernel_.yield(p); }
   bool others_runnable(unsigned core) const override { return kernel_.others_runnable(core); }
   bool any_alive() const override { return kernel_.any_alive(); }

@@ -53,6 +53,7 @@ struct KernelCosts {
   uint32_t context_switch = 4000;
   uint32_t pmd_split = 6000;
   uint32_t fork_per_pmd = 400;
+  uint32_t odf_share_table = 400;
 
   void declare(ParamRegistry& r) {
     auto c = [&r](const char* name, uint32_t& v, const char* desc) { r.add(name, v, "cycles", desc, 0, 1u << 30); };
@@ -80,6 +81,10 @@ struct KernelCosts {
     c("exit_base", exit_base, "exit() fixed cost, besides tearing down the address space");
     c("context_switch", context_switch, "Switching a core to another process");
     c("pmd_split", pmd_split, "Splitting a huge PMD into 512 PTEs, besides the PTE writes and the flush");
+    c("odf_share_table", odf_share_table,
+      "fork() under kernel.fork.strategy=odf or async, per PTE table shared: write-protect the PMD in parent and child, "
+      "raise the table's reference count (priced like one huge PMD copy, fork_per_pmd); also a fault making a table no "
+      "one else maps writable again");
     c("fork_per_pmd", fork_per_pmd, "fork() per huge PMD copied (plus one page-table page deposited)");
   }
 };
@@ -106,7 +111,7 @@ struct ThpParams {
 };
 
 // How fork duplicates page tables (models/kernel/fork_strategy.h).
-enum class ForkStrategyKind { kLinux };
+enum class ForkStrategyKind { kLinux, kOdf, kAsync };
 
 struct KernelParams {
   KernelCosts cost;
@@ -132,8 +137,11 @@ struct KernelParams {
       ParamRegistry::Scope s(r, "fork");
       r.add_enum("strategy", fork_strategy,
                  "How fork duplicates page tables and reconciles parent and child afterwards: linux "
-                 "(copy_page_range copies every entry at fork)",
-                 {"linux"});
+                 "(copy_page_range copies every entry at fork), odf (On-demand-fork: PTE tables shared at fork, copied by the "
+                 "first fault or change in their range) or async (Async-fork: the child copies the PTE tables on its own core "
+                 "before it runs; a parent fault in a range the child has not copied yet copies that table first); "
+                 "docs/kernel-model.md",
+                 {"linux", "odf", "async"});
     }
     copy.declare(r);
     {

@@ -67,6 +67,24 @@ FaultResult Kernel::handle_fault(Process& p, const Fault& f, unsigned core, Cycl
   c.add(Step::kTableAlloc, uint64_t{cost_.table_alloc} * created);
   created = 0;
   if (!pmd) return kill(p, "killed: out of memory (page table)", c, now);
+  // odf, async: a PTE table mapped through a write-protected PMD is (or was) shared; this
+  // process gets its own before the fault touches it (never under linux: table PMDs are writable).
+  if ((*pmd & pte_bits::kPresent) && !(*pmd & (pte_bits::kHuge | pte_bits::kWritable))) {
+    if (!table_fault(p, pmd, va & ~(kHugePageSize - 1), core, now, c))
+      return kill(p, "killed: out of memory (page table)", c, now);
+    const uint64_t* slot = tables_.leaf(mm.root, f.addr, false);
+    Pte leaf = Pte::from_raw(slot ? *slot : 0);
+    if (leaf.present && (!write || leaf.writable) && !(fetch && leaf.no_execute)) {  // nothing else to do
+      c.add(Step::kReturn, cost_.exception_return);
+      ++p.table_only_faults;
+      p.fault_cycles += c.total();
+      table_fault_latency_.add(c.total().value);
+      FaultResult r;
+      r.resolved = true;
+      r.cycles = c.total();
+      return r;
+    }
+  }
   if ((*pmd & pte_bits::kHuge) || (*pmd == 0 && thp_eligible(*vma, va & ~(kHugePageSize - 1))))
     if (auto outcome = huge_fault(p, *vma, pmd, va, write, core, c)) return finish(*outcome);
 
@@ -246,8 +264,13 @@ std::optional<FaultOutcome> Kernel::wp_page_copy(VmFault& vmf, Pfn pfn) {
 
 uint64_t Kernel::zap_page_range(AddressSpace& mm, uint64_t start, uint64_t end, unsigned core, Cost& c) {
   split_edges(mm, start, end, core, c);  // a huge page only partly in range is split first
+  // odf: shared tables wholly in range are dropped, others copied first. Out of memory copying
+  // one leaves it shared and unzapped (documented in docs/kernel-model.md).
+  unshare_range(mm, start, end, core, c, true);
   uint64_t pages = 0;
+  bool shares = shares_tables();
   tables_.for_each_leaf(mm.root, start, end, [&](uint64_t va, uint64_t& e, unsigned level) {
+    if (shares && level == 1 && table_sharers(mm, va) > 1) return;  // could not be copied: left alone
     Pte pte = Pte::from_raw(e);
     Pfn pfn = pte.pfn();
     e = 0;

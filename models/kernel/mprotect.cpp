@@ -24,6 +24,7 @@ Cycles Kernel::mprotect(Process& p, uint64_t addr, uint64_t len, uint8_t prot, u
   if (!mm.vmas.fully_mapped(addr, end)) return syscall_error(p, kENOMEM, what + " range has unmapped holes"), c.total();
   uint64_t changed = 0;
   if (!split_edges(mm, addr, end, core, c)) return syscall_error(p, kENOMEM, what + " out of memory splitting a huge page"), c.total();
+  if (!unshare_range(mm, addr, end, core, c, false)) return syscall_error(p, kENOMEM, what + " out of memory copying a shared page table"), c.total();
   mm.vmas.update(addr, end, [&](Vma& v) {
     v.prot = prot;
     tables_.for_each_leaf(mm.root, v.start, v.end, [&](uint64_t, uint64_t& e, unsigned) {

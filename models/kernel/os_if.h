@@ -17,6 +17,8 @@ class OsIf : public virtual sc_core::sc_interface {
   virtual void attach_core(unsigned core, sc_core::sc_event* wake) = 0;
   virtual Process* pick_next(unsigned core) = 0;
   virtual Cycles switch_to(unsigned core, Process& p) = 0;
+  // Kernel work before a process's first record (Kernel::begin_task).
+  virtual Cycles begin_task(unsigned /*core*/, Process& /*p*/, Cycles /*now*/) { return Cycles{0}; }
   virtual void yield(Process& p) = 0;
   virtual bool others_runnable(unsigned core) const = 0;
   virtual bool any_alive() const = 0;

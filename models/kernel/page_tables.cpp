@@ -58,6 +58,24 @@ void PageTables::for_each_leaf(Pfn root, uint64_t start, uint64_t end, const Lea
   visit(root, levels_, 0, start, end, fn);
 }
 
+void PageTables::visit_tables(Pfn table, unsigned level, uint64_t base, uint64_t start, uint64_t end,
+                              const LeafFn& fn) {
+  auto& t = *mem_.table(table);
+  uint64_t span = entry_span(level);
+  unsigned first = start > base ? static_cast<unsigned>((start - base) / span) : 0;
+  for (unsigned i = first; i < 512; ++i) {
+    uint64_t va = base + i * span;
+    if (va >= end) break;
+    if (!(t[i] & pte_bits::kPresent) || (t[i] & pte_bits::kHuge)) continue;
+    if (level == 2) fn(va, t[i], 2);
+    else visit_tables(Pte::from_raw(t[i]).pfn(), level - 1, va, std::max(start, va), end, fn);
+  }
+}
+
+void PageTables::for_each_table(Pfn root, uint64_t start, uint64_t end, const LeafFn& fn) {
+  if (levels_ >= 2) visit_tables(root, levels_, 0, start, end, fn);
+}
+
 bool PageTables::prune(Pfn table, unsigned level, uint64_t base, uint64_t start, uint64_t end, uint64_t& freed) {
   auto& t = *mem_.table(table);
   uint64_t span = entry_span(level);

@@ -31,6 +31,8 @@ class PageTables {
   // included: fn(va, entry&, level). A huge leaf is visited if it overlaps the range.
   using LeafFn = std::function<void(uint64_t, uint64_t&, unsigned)>;
   void for_each_leaf(Pfn root, uint64_t start, uint64_t end, const LeafFn& fn);
+  // Visits every present PMD that points to a PTE table in [start, end): fn(va, pmd&, 2).
+  void for_each_table(Pfn root, uint64_t start, uint64_t end, const LeafFn& fn);
   // Frees table pages under `root` that map nothing in [start, end) any more (after an
   // unmap), keeping the root. Returns the number of table pages freed.
   uint64_t free_empty_tables(Pfn root, uint64_t start, uint64_t end);
@@ -42,6 +44,7 @@ class PageTables {
 
  private:
   void visit(Pfn table, unsigned level, uint64_t base, uint64_t start, uint64_t end, const LeafFn& fn);
+  void visit_tables(Pfn table, unsigned level, uint64_t base, uint64_t start, uint64_t end, const LeafFn& fn);
   bool prune(Pfn table, unsigned level, uint64_t base, uint64_t start, uint64_t end, uint64_t& freed);
 
   PhysicalMemory& mem_;

@@ -60,6 +60,10 @@ struct Process {
   std::array<uint64_t, static_cast<size_t>(FaultOutcome::kCount)> faults{};
   uint64_t segv = 0, pages_copied = 0, bytes_copied = 0, oom_kills = 0, thp_splits = 0;
   uint64_t syscalls = 0, syscall_errors = 0;
+  // odf, async: faults that first unshared a PTE table shared at fork (copied it, or made it
+  // writable again if no one else maps it), and those of them with nothing else to do.
+  uint64_t table_faults = 0, table_only_faults = 0;
+  bool async_copy = false;  // async: a forked child that has not copied its PTE tables yet
   uint64_t records = 0, accesses = 0;
   Cycles fault_cycles{0}, cpu_cycles{0};
   Cycles start_time{0}, end_time{0};
@@ -71,7 +75,7 @@ struct Process {
   uint64_t minflt() const {
     uint64_t n = 0;
     for (uint64_t f : faults) n += f;
-    return n;
+    return n + table_only_faults;
   }
   bool alive() const { return state != TaskState::kExited; }
 };

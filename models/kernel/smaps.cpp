@@ -23,10 +23,12 @@ constexpr unsigned kPssShift = 12;
 Kernel::VmaStats Kernel::account(const AddressSpace& mm, const Vma& v) const {
   VmaStats s;
   // One 4 KiB page: its map count is its own PTE mappings plus whole-folio PMD mappings.
+  // odf, async: a page in a shared PTE table is mapped once per address space sharing the table
+  // though its counts hold one mapping and reference for the table; `shared` adds the others.
   auto page = [&](Pfn pfn, const FrameInfo& head, bool dirty, bool young) {
     const FrameInfo& f = frames_.info(pfn);
-    uint32_t mapcount = f.mapcount + head.entire;
-    bool is_private = head.refcount == 1 || mapcount < 2;
+    uint32_t mapcount = f.mapcount + head.entire + f.shared;
+    bool is_private = head.refcount + f.shared == 1 || mapcount < 2;
     dirty |= (f.flags & frame_flags::kDirty) || (head.flags & frame_flags::kDirty);
     uint64_t pss = (kPageSize << kPssShift) / (mapcount ? mapcount : 1);
     s.rss += kPageSize;
@@ -37,7 +39,8 @@ Kernel::VmaStats Kernel::account(const AddressSpace& mm, const Vma& v) const {
     uint64_t& bucket = is_private ? (dirty ? s.private_dirty : s.private_clean) : (dirty ? s.shared_dirty : s.shared_clean);
     bucket += kPageSize;
   };
-  const_cast<PageTables&>(tables_).for_each_leaf(mm.root, v.start, v.end, [&](uint64_t, uint64_t& e, unsigned level) {
+  bool shares = shares_tables();
+  const_cast<PageTables&>(tables_).for_each_leaf(mm.root, v.start, v.end, [&](uint64_t va, uint64_t& e, unsigned level) {
     Pte pte = Pte::from_raw(e);
     Pfn pfn = pte.pfn();
     if (pfn == frames_.zero_page() || pfn == frames_.huge_zero_page()) return;
@@ -51,7 +54,9 @@ Kernel::VmaStats Kernel::account(const AddressSpace& mm, const Vma& v) const {
       if (head.flags & frame_flags::kAnon) s.anon_huge += kHugePageSize;
       return;
     }
-    page(pfn, frames_.info(frames_.head_of(pfn)), pte.dirty, pte.accessed);
+    // A shared table's Accessed bits are its owner's (the parent at fork); the others' start old.
+    bool young = pte.accessed && (!shares || table_sharers(mm, va) == 1 || table_owned_by(mm, va));
+    page(pfn, frames_.info(frames_.head_of(pfn)), pte.dirty, young);
   });
   if (mm.overlays) {  // overlay storage is this process's own written memory
     s.overlay = overlays_->bytes(mm, v.start, v.end);
@@ -215,11 +220,23 @@ void Kernel::report(StatSink& s) const {
     s.gauge("vmas_copied", r.vmas_copied, "VMAs", "VMAs duplicated into the child");
     s.gauge("vmas_skipped", r.vmas_skipped, "VMAs", "VMAs left out (MADV_DONTFORK)");
     s.gauge("shootdowns", r.shootdowns, "IPIs", "IPIs sent to flush the parent's TLB on other cores");
+    if (shares_tables()) {
+      s.gauge("tables_shared", r.tables_shared, "tables", "PTE tables shared with the child instead of copied");
+      if (params_.fork_strategy == ForkStrategyKind::kAsync) {
+        s.gauge("child_copy_start", r.child_copy_start, "cycles", "When the child began copying the tables it shares");
+        s.gauge("child_copy_cycles", r.child_copy_cycles, "cycles",
+                  "Cycles the child spent copying them before its first record");
+        s.gauge("child_tables_copied", r.child_tables_copied, "tables", "PTE tables the child copied");
+        s.gauge("proactive_syncs", r.proactive_syncs, "tables",
+                  "Tables the parent copied for the child before the child got to them");
+      }
+    }
     StatSink::Scope st(s, "steps");
     for (size_t k = 0; k < static_cast<size_t>(Step::kCount); ++k)
       s.gauge(step_name(static_cast<Step>(k)), r.cost.step(static_cast<Step>(k)), "cycles", "Cycles of the fork spent in this step");
   }
   if (overlays_) overlays_->report(s);
+  if (shares_tables()) report_shared_tables(s);
   StatSink::Scope f(s, "faults");
   for (size_t i = 0; i < fault_latency_.size(); ++i) {
     const LatencyHistogram& h = fault_latency_[i];

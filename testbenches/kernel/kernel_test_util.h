@@ -61,7 +61,7 @@ class KernelTest : public ::testing::Test {
 
   // What the MMU would do for a user access: nothing if the page tables allow it, otherwise
   // the fault (not present or protection) goes to the kernel. nullopt: no fault was needed.
-  std::optional<FaultResult> touch(Process& p, uint64_t va, AccessType type, unsigned core = 0) {
+  std::optional<FaultResult> touch(Process& p, uint64_t va, AccessType type, unsigned core = 0, Cycles now = Cycles{0}) {
     Fault f;
     f.addr = VirtAddr{va};
     f.access = type;
@@ -70,7 +70,7 @@ class KernelTest : public ::testing::Test {
     if (!e.present) {
       f.kind = FaultKind::kNotPresent;
       f.error_code = pf_error::kUser | access_bits;
-    } else if (type == AccessType::kWrite && !e.writable) {
+    } else if (type == AccessType::kWrite && !(e.writable && upper_writable(p, va))) {
       f.kind = FaultKind::kWriteProtect;
       f.error_code = pf_error::kPresent | pf_error::kUser | access_bits;
     } else if (type == AccessType::kFetch && e.no_execute) {
@@ -79,12 +79,24 @@ class KernelTest : public ::testing::Test {
     } else {
       return std::nullopt;
     }
-    return k().handle_fault(p, f, core);
+    return k().handle_fault(p, f, core, now);
+  }
+  // Writable in every table above the leaf (x86 ANDs R/W over the levels): false only where
+  // kernel.fork.strategy odf or async write-protected a PMD.
+  bool upper_writable(const Process& p, uint64_t va) const {
+    Pfn table = p.mm->root;
+    for (unsigned level = 4; level > 1; --level) {
+      uint64_t e = mem_.read64(frame_address(table) + 8 * table_index(VirtAddr{va}, level));
+      if (!(e & pte_bits::kPresent) || (e & pte_bits::kHuge)) return true;
+      if (!(e & pte_bits::kWritable)) return false;
+      table = Pte::from_raw(e).pfn();
+    }
+    return true;
   }
   // Touches where a fault is expected: its result (a failure, and an unresolved default
   // result, if the page tables allowed the access after all).
-  FaultResult fault(Process& p, uint64_t va, AccessType type, unsigned core = 0) {
-    auto r = touch(p, va, type, core);
+  FaultResult fault(Process& p, uint64_t va, AccessType type, unsigned core = 0, Cycles now = Cycles{0}) {
+    auto r = touch(p, va, type, core, now);
     if (r) return *r;
     ADD_FAILURE() << "no fault at 0x" << std::hex << va;
     return FaultResult{};
