@@ -243,7 +243,7 @@ def sweep_report(d, metrics):
             raise InputError(f"--metrics: no point has the statistic(s) {', '.join(missing)}")
     else:
         metrics = [m for m in DEFAULT_SWEEP_METRICS if m in keys] or sorted(keys)[:4]
-    ok = [p for p in points if p.get("status") == "ok"]
+    ok = [p for p in points if p.get("status") == "done"]
     sections = []
     if meta:
         sections.append("<h2>Sweep</h2>" + table(["", ""], sorted(meta.items())))

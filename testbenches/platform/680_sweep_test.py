@@ -124,6 +124,13 @@ zip: [[tlb.stlb.a.entries, tlb.stlb.a.ways]]
             out_dir = os.path.join(out, "points", row["id"])
             st = json.load(open(os.path.join(out_dir, "stats.json")))
             self.assertEqual(float(row["sim.cycles"]), st["sim"]["cycles"])
+        # The report of this real database plots its finished points (it once looked for a
+        # status the sweep never writes and plotted nothing).
+        html = os.path.join(self.d, "r.html")
+        run("report", out, "-o", html, "--metrics", "sim.cycles")
+        page = open(html).read()
+        self.assertNotIn("No finished points", page)
+        self.assertIn("<svg", page)
 
     def test_failure_recorded_others_run(self):
         good = os.path.join(self.d, "good.cwt")

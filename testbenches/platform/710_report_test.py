@@ -52,8 +52,8 @@ def make_sweep_fixture(d):
       INSERT INTO axes VALUES (0, 'tlb.stlb.entries', 'ax_stlb'), (1, 'kernel.fork', 'ax_fork');
       INSERT INTO meta VALUES ('spec', 'study.yaml'), ('cowsim_version', '0.1.0');
     """)
-    points = [("p1", "ok", 0, 512, "classic", 100.0), ("p2", "ok", 0, 1536, "classic", 80.0),
-              ("p3", "ok", 0, 512, "odf", 30.0), ("p4", "ok", 0, 1536, "odf", 25.0),
+    points = [("p1", "done", 0, 512, "classic", 100.0), ("p2", "done", 0, 1536, "classic", 80.0),
+              ("p3", "done", 0, 512, "odf", 30.0), ("p4", "done", 0, 1536, "odf", 25.0),
               ("p5", "failed", 2, 3072, "odf", None)]
     for pid, status, code, stlb, fork, fork_cycles in points:
         db.execute("INSERT INTO points VALUES (?,?,?,?,?,?,?,?,?,?)",
