@@ -26,7 +26,10 @@ DramChannels::DramChannels(const DramMapParams& map, uint32_t channel_mbps, uint
     : ch_(size_t{1} << map.channel_bits), column_bits_(map.column_bits), mhz_(core_mhz), mbps_(channel_mbps),
       read_(ch_.size()), write_(ch_.size()) {
   if (!channel_mbps) throw InputError("memory.dram.channel_bandwidth must be positive");
-  for (Channel& c : ch_) c.own.assign(cores, 0);
+  for (Channel& c : ch_) {
+    c.own.assign(cores, 0);
+    c.streams.assign(cores, {});
+  }
 }
 
 uint64_t DramChannels::service_fp(uint64_t bytes) const {
@@ -53,8 +56,22 @@ uint64_t DramChannels::occupy(unsigned c, uint64_t at, unsigned core, uint64_t b
   uint64_t& mine = ch.own.at(core);
   // Ahead of it: what others queued after this core's own latest request.
   const uint64_t from = std::max(ref_fp, mine);
-  const uint64_t backlog = ch.free_at > from ? ch.free_at - from : 0;
+  uint64_t backlog = ch.free_at > from ? ch.free_at - from : 0;
   const uint64_t svc = service_fp(bytes);
+  // Other cores' copies trickle their bytes over their own stream time: the part they have not
+  // issued yet is not ahead of this request; what they issue while this one streams competes.
+  const uint64_t window = line ? 0 : own_fp >> kFrac;
+  uint64_t left = 0, during = 0;
+  for (size_t j = 0; j < ch.streams.size(); ++j) {
+    const Channel::Stream& st = ch.streams[j];
+    if (j == core || st.end <= ref) continue;
+    using U = unsigned __int128;
+    const uint64_t len = st.end - st.start;
+    left += static_cast<uint64_t>(U{st.svc_fp} * (st.end - ref) / len);
+    during += static_cast<uint64_t>(U{st.svc_fp} * (std::min(st.end, ref + window) - ref) / len);
+  }
+  backlog = (backlog > left ? backlog - left : 0) + during;
+  if (!line && window) ch.streams.at(core) = {ref, ref + window, svc};
   ch.free_at = std::max(ch.free_at, ref_fp) + svc;
   mine = ch.free_at;
   ch.busy_fp += svc;

@@ -5,12 +5,15 @@
 // one number, the cycle its queue empties (`free_at`, fixed point, 16 fraction bits). A request
 // of B bytes arriving at cycle t needs svc = B / bandwidth of the channel and finds
 // backlog = max(0, free_at - t) ahead of it; the channel is then busy until t + backlog + svc.
-//   - a cache line that missed every level waits the backlog (its own burst is part of
-//     memory.dram.latency): wait = backlog;
+// A copy or zero, though, trickles its lines at the requester's own rate over its stream time
+// (a copy's svc is shorter than that time), so the part of another core's copy it has not issued
+// yet is not ahead of a request; what that copy issues while a later copy streams competes with it.
+//   - a cache line that missed every level waits that backlog (its own burst is part of
+//     memory.dram.latency);
 //   - a bulk transfer (a page copy or zero) is already limited by the requester's own stream
 //     time `own` (bytes / memory.dram.bandwidth, the single-core rate), which is longer than svc:
-//     it only waits when the queue ahead of it and its own service do not fit in that time:
-//     wait = max(0, backlog + svc - own).
+//     it only waits when the queue ahead of it, what other copies issue during its own stream,
+//     and its own service do not fit in that time: wait = max(0, backlog + during + svc - own).
 // A core never queues behind its own requests (a blocking core's misses follow each other; its
 // overlapping misses and a copy's lines are in flight together, not ahead of each other): the
 // backlog a core sees is the part of the queue after its own latest request on that channel.
@@ -87,6 +90,10 @@ class DramChannels {
     uint64_t latest = 0;   // the newest arrival cycle seen
     uint64_t busy_fp = 0;  // fixed point: cycles spent serving
     std::vector<uint64_t> own;  // fixed point, per core: where its latest request ends
+    struct Stream {
+      uint64_t start = 0, end = 0, svc_fp = 0;  // a core's latest copy or zero: [start, end) cycles
+    };
+    std::vector<Stream> streams;  // per core
     std::array<UserCounts, kDramUsers> users;
   };
   // Queues `bytes` on channel `c` at `at`; returns the fixed-point wait: the backlog (a line,

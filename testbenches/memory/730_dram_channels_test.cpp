@@ -51,6 +51,20 @@ TEST(DramChannelsTest, ALineWaitsForTheBacklogOtherCoresLeft) {
   EXPECT_EQ(d.line(kCh0, 1019, 0, DramUser::kData), 0u);
 }
 
+TEST(DramChannelsTest, ALineSlipsBetweenTheLinesOfAnotherCoresCopy) {
+  DramChannels d = two_cores();
+  // Core 0 copies at 0: 1152.02 cycles of service, issued over its 2048-cycle stream (4 of the
+  // channel's 7.11 bytes per cycle). Core 1's line at 0 finds none of it issued; at 1024 the
+  // queue holds 1152.02 - 1024 = 128.02 of which 1152.02 x 1024 / 2048 = 576.01 is not issued:
+  // nothing issued is still waiting. No wait either time (a first-come queue that counted the
+  // whole copy ahead would make them wait 1153 and 129).
+  EXPECT_EQ(d.stream(0, 0, kCh0, 4096, kCh0b, 4096, 2048, DramUser::kCopy), 0u);
+  EXPECT_EQ(d.line(kCh0, 0, 1, DramUser::kData), 0u);
+  DramChannels e = two_cores();
+  e.stream(0, 0, kCh0, 4096, kCh0b, 4096, 2048, DramUser::kCopy);
+  EXPECT_EQ(e.line(kCh0, 1024, 1, DramUser::kData), 0u);
+}
+
 TEST(DramChannelsTest, TwoCopiesOnOneChannelFinishAtTheChannelsBandwidth) {
   DramChannels d = two_cores();
   // A 4 KiB copy reads 4 KiB and writes 4 KiB, both on channel 0: 1152.02 cycles of service;
@@ -70,29 +84,39 @@ TEST(DramChannelsTest, ACopySpreadOverTwoChannelsLeavesRoomForAnother) {
   EXPECT_EQ(d.stream(0, 1, kCh0, 4096, kCh1, 4096, 2048, DramUser::kCopy), 0u);
 }
 
-TEST(DramChannelsTest, AHugePageIsSpreadOverEveryChannel) {
+TEST(DramChannelsTest, AHugePageIsSpreadOverEveryChannelAndTricklesAtItsOwnRate) {
   DramChannels d = two_cores();
-  // 2 MiB zeroed by core 0 at cycle 0: 1 MiB per channel (8 KiB interleave), 1 MiB x 3000 /
-  // 21333 = 147,458.3 cycles on each. A line of core 1 on channel 1 right after waits all of it.
+  // 2 MiB zeroed by core 0 at cycle 0 in 524,288 cycles (4 bytes per cycle): 1 MiB per channel
+  // (8 KiB interleave), 1 MiB x 3000 / 21333 = 147,458.3 cycles of service on each.
   EXPECT_EQ(d.stream(0, 0, PhysAddr{0}, 0, PhysAddr{0x200000}, 2 * 1024 * 1024, 524288, DramUser::kZero), 0u);
-  EXPECT_EQ(d.line(kCh1, 0, 1, DramUser::kData), (d.service_fp(1 << 20) + kFp - 1) >> DramChannels::kFrac);
   EXPECT_EQ(d.service_fp(1 << 20) >> DramChannels::kFrac, 147458u);
+  // It issues 2 bytes per cycle on each channel. Core 1's line at cycle 0 finds none of it
+  // issued: no wait. Core 1's 4 KiB copy on channel 1 (4 bytes per cycle more: 6 < 7.11) finds
+  // 147,458.3 x 2048 / 524,288 = 576.01 issued during its 2048 cycles, + its own 1152.02:
+  // 1728.03 < 2048, no wait.
+  EXPECT_EQ(d.line(kCh1, 0, 1, DramUser::kData), 0u);
+  EXPECT_EQ(d.stream(0, 1, kCh1, 4096, PhysAddr{0x3000}, 4096, 2048, DramUser::kCopy), 0u);
+  StatSink s;
+  d.report(s);
+  EXPECT_EQ(s.json()["channels"]["0"]["busy_cycles"], 147459);  // 147,458.3 rounded up
 }
 
 TEST(DramChannelsTest, AnOlderRequestWaitsOnlyForTheBacklogNotForAnotherCoresFuture) {
   DramChannels d = two_cores();
   // Core 1, a quantum ahead, copies at cycle 20000 (channel busy until 21152.02). Core 0, still
-  // at cycle 12000, misses: it is treated as arriving at 20000 and waits the 1152.02 backlog
-  // (1153), not the 9152 cycles to the end of core 1's copy.
+  // at cycle 12000, copies too: it is treated as arriving at 20000, together with core 1's, and
+  // waits 257 as two copies started together do, not the 9152 cycles to the end of core 1's.
   EXPECT_EQ(d.stream(20000, 1, kCh0, 4096, kCh0b, 4096, 2048, DramUser::kCopy), 0u);
-  EXPECT_EQ(d.line(kCh0, 12000, 0, DramUser::kData), 1153u);
+  EXPECT_EQ(d.stream(12000, 0, kCh0, 4096, kCh0b, 4096, 2048, DramUser::kCopy), 257u);
 }
 
 TEST(DramChannelsTest, StatisticsPerSourceAndChannel) {
   DramChannels d = two_cores();
   d.stream(5000, 0, kCh0, 4096, kCh0b, 4096, 2048, DramUser::kCopy);
   d.stream(5000, 1, kCh0, 4096, kCh0b, 4096, 2048, DramUser::kCopy);
-  d.line(kCh0, 5000, 0, DramUser::kWalk);  // behind core 1's copy: 1152.02 -> 1153
+  // Core 0's walk line at 6024: queued after its own copy (6152.02) is core 1's 1152.02, of
+  // which 1152.02 x (7048 - 6024) / 2048 = 576.01 is not issued yet: it waits 576.01 -> 577.
+  d.line(kCh0, 6024, 0, DramUser::kWalk);
   StatSink s;
   d.report(s);
   const auto& j = s.json();
@@ -100,8 +124,8 @@ TEST(DramChannelsTest, StatisticsPerSourceAndChannel) {
   EXPECT_EQ(j["copy"]["delayed"], 1);
   EXPECT_EQ(j["copy"]["wait_cycles"], 257);
   EXPECT_EQ(j["copy"]["bytes"], 16384);
-  EXPECT_EQ(j["walk"]["wait_cycles"], 1153);
-  EXPECT_EQ(j["walk"]["max_wait"], 1153);
+  EXPECT_EQ(j["walk"]["wait_cycles"], 577);
+  EXPECT_EQ(j["walk"]["max_wait"], 577);
   EXPECT_EQ(j["channels"]["0"]["copy"]["wait_cycles"], 257);
   EXPECT_EQ(j["channels"]["1"]["copy"]["requests"], 0);
   // 2 x 1152.02 + 9.0002 = 2313.04 cycles of service, rounded up.
