@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 
 #include "models/kernel/mm_internal.h"
 #include "platform/system.h"
@@ -430,6 +431,41 @@ void InvariantChecker::check_all() {
   check_mappings();
   check_smaps();
   check_tlbs();
+  check_scheduler();
+}
+
+// ---------------------------------------------------------------- 7. scheduler counts
+
+void InvariantChecker::check_scheduler() {
+  std::vector<uint32_t> load(k_.cores_.size(), 0);
+  std::unordered_map<const Process*, unsigned> queued_on;  // runnable process -> queue entries
+  uint64_t alive = 0;
+  for (const auto& p : k_.procs_) {
+    if (p->state == TaskState::kRunnable || p->state == TaskState::kRunning) ++load.at(p->core);
+    if (p->alive()) ++alive;
+  }
+  for (size_t c = 0; c < k_.cores_.size(); ++c) {
+    uint32_t live = 0;
+    for (const Process* p : k_.cores_[c].runqueue) {
+      if (p->state == TaskState::kExited) continue;
+      if (p->state != TaskState::kRunnable || p->core != c)
+        fail("pid " + std::to_string(p->pid) + " is in core " + std::to_string(c) +
+             "'s run queue but is not runnable on that core");
+      if (++queued_on[p] > 1) fail("pid " + std::to_string(p->pid) + " is queued twice");
+      ++live;
+    }
+    if (live != k_.cores_[c].queued)
+      fail("core " + std::to_string(c) + " counts " + std::to_string(k_.cores_[c].queued) +
+           " queued processes, its run queue holds " + std::to_string(live));
+    if (load[c] != k_.cores_[c].load)
+      fail("core " + std::to_string(c) + " counts a load of " + std::to_string(k_.cores_[c].load) + ", expected " +
+           std::to_string(load[c]) + " runnable or running processes");
+  }
+  for (const auto& p : k_.procs_)
+    if (p->state == TaskState::kRunnable && !queued_on.count(p.get()))
+      fail("pid " + std::to_string(p->pid) + " is runnable but in no run queue");
+  if (alive != k_.alive_)
+    fail("the kernel counts " + std::to_string(k_.alive_) + " live processes, expected " + std::to_string(alive));
 }
 
 void check_invariants(const System& system, const std::string& when) {

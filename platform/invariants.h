@@ -44,6 +44,11 @@ class InvariantChecker {
   //    that belongs to a live address space translates as that space's page tables do now: the
   //    same frame (or table), with no permission the tables took away.
   void check_tlbs();
+  // 7. The scheduler's counts: each core's load = its runnable and running processes, its
+  //    queued count = the runnable processes its run queue holds (each runnable process in
+  //    exactly its own core's queue, once; exited entries are dropped lazily), and the live
+  //    count = the processes not exited.
+  void check_scheduler();
 
  private:
   struct Expect {

@@ -9,6 +9,7 @@
 #include "models/walker/walker.h"
 #include "platform/host_memory.h"
 #include "platform/invariants.h"
+#include "platform/marks.h"
 #include "platform/scenarios/scenario.h"
 #include "platform/progress.h"
 #include "platform/system.h"
@@ -42,9 +43,11 @@ TraceSource scenario_source(const std::string& name, const std::vector<std::stri
 
 namespace {
 
-void report_process(StatSink& s, const Process& p) {
+// `at_mark`: a region's mark, with live processes reported as they are at that moment.
+void report_process(StatSink& s, const Process& p, const Kernel& k, Cycles now, bool at_mark) {
+  const bool live = at_mark && p.alive();
   StatSink::Scope scope(s, std::to_string(p.pid));
-  s.counter("parent", p.parent, "pid", "Parent pid (0: started by the trace)");
+  s.gauge("parent", p.parent, "pid", "Parent pid (0: started by the trace)");
   s.counter("minflt", p.minflt(), "faults", "Minor faults, as getrusage counts them (sum of the outcomes)");
   {
     StatSink::Scope f(s, "faults");
@@ -61,14 +64,14 @@ void report_process(StatSink& s, const Process& p) {
   s.counter("accesses", p.accesses, "accesses", "Memory accesses executed");
   s.counter("syscalls", p.syscalls, "calls", "Memory-management system calls made (mmap, munmap, ..., fork, exec)");
   s.counter("syscall_errors", p.syscall_errors, "calls", "System calls that failed with an errno");
-  s.counter("start_cycle", p.start_time.value, "cycles", "When the process started");
-  s.counter("end_cycle", p.end_time.value, "cycles", "When it exited (or the run ended)");
-  s.text("exit", p.exit_reason, "How the process ended");
+  s.gauge("start_cycle", p.start_time.value, "cycles", "When the process started");
+  s.gauge("end_cycle", live ? now.value : p.end_time.value, "cycles", "When it exited (or the run ended)");
+  s.text("exit", live ? "running at the mark" : p.exit_reason, "How the process ended");
   StatSink::Scope r(s, "smaps_rollup");
-  const SmapsRollup& m = p.rollup;
-  auto kb = [&](const char* name, uint64_t bytes, const char* desc) { s.counter(name, bytes >> 10, "kB", desc); };
+  const SmapsRollup m = live ? k.rollup(p) : p.rollup;
+  auto kb = [&](const char* name, uint64_t bytes, const char* desc) { s.gauge(name, bytes >> 10, "kB", desc); };
   kb("Rss", m.rss, "Resident set size as of exit");
-  s.counter("Pss", m.pss_bytes_x4096 >> 12 >> 10, "kB", "Proportional set size as of exit");
+  s.gauge("Pss", m.pss_bytes_x4096 >> 12 >> 10, "kB", "Proportional set size as of exit");
   kb("Shared_Clean", m.shared_clean, "Clean pages mapped by other processes too");
   kb("Shared_Dirty", m.shared_dirty, "Dirty pages mapped by other processes too");
   kb("Private_Clean", m.private_clean, "Clean pages only this process maps");
@@ -78,6 +81,49 @@ void report_process(StatSink& s, const Process& p) {
   kb("AnonHugePages", m.anon_huge, "Anonymous memory mapped by huge PMDs");
   kb("Shared_Hugetlb", m.shared_hugetlb, "1 GiB hugetlb pages mapped by other processes too (not in Rss)");
   kb("Private_Hugetlb", m.private_hugetlb, "1 GiB hugetlb pages only this process maps (not in Rss)");
+}
+
+// Every statistic of the system at `now`: the whole run's (at_mark false), or a region mark's.
+// Every statistic of the system at `now`: the whole run's (at_mark false; `host`: its host
+// seconds), or a mark's, without the host-time ones so regions and snapshots are deterministic.
+void report_all(StatSink& s, const System& system, const TracePlan& plan, Cycles now, double host,
+                uint32_t frequency_mhz, bool at_mark) {
+  uint64_t accesses = 0, records = 0;
+  for (const auto& c : system.cores()) {
+    accesses += c->accesses();
+    records += c->records();
+  }
+  {
+    StatSink::Scope sim(s, "sim");
+    // In a region or after a warm-up: the cycles since its start.
+    const uint64_t cycles = s.counter("cycles", now.value, "cycles", "Simulated time at the end of the run");
+    s.value("seconds", static_cast<double>(cycles) / (frequency_mhz * 1e6), "s", "Simulated time");
+    s.counter("records", records, "records", "Trace records executed");
+    s.counter("accesses", accesses, "accesses", "Memory accesses simulated (range records expanded)");
+    s.gauge("processes", plan.processes, "processes", "Processes in the trace");
+    if (!at_mark) {
+      s.value("host_seconds", host, "s", "Host wall-clock time of the run, trace validation included");
+      // All accesses simulated, a warm-up's included: the simulator's speed.
+      s.value("accesses_per_host_second", host > 0 ? accesses / host : 0.0, "accesses/s", "Simulation speed");
+    }
+  }
+  {
+    StatSink::Scope procs(s, "processes");
+    for (const auto& p : system.kernel().processes()) report_process(s, *p, system.kernel(), now, at_mark);
+  }
+  system.report(s);
+}
+
+void check_warmup(const RunOptions& o, const TracePlan& plan, const std::string& label) {
+  if (o.warmup_records && o.warmup_accesses)
+    throw InputError("--warmup-records and --warmup-accesses: give one of them, not both");
+  if (o.warmup_records && o.warmup_records >= plan.records)
+    throw InputError(label + ": --warmup-records " + std::to_string(o.warmup_records) + " leaves nothing to measure: the trace has " +
+                     std::to_string(plan.records) + " records");
+  if (o.warmup_accesses && o.warmup_accesses >= plan.accesses)
+    throw InputError(label + ": --warmup-accesses " + std::to_string(o.warmup_accesses) +
+                     " leaves nothing to measure: the trace has " + std::to_string(plan.accesses) +
+                     " memory accesses (ranges expanded)");
 }
 
 std::string deadlock_report(const Kernel& k, const trace::NameTable& names) {
@@ -144,6 +190,7 @@ RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config,
   limits.frames = cfg.memory.size >> kPageShift;
   limits.max_accesses = cfg.limits.max_accesses;
   limits.max_processes = cfg.max_processes;
+  limits.names = &names;
   TracePlan plan = plan_trace(src.open, cfg.cores, limits);
   if (plan.roots.empty()) throw InputError(src.label + ": the trace has no records");
   const uint64_t host_budget = cfg.limits.max_host_memory ? cfg.limits.max_host_memory : available_host_memory();
@@ -156,9 +203,22 @@ RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config,
   HostMemoryWatch host_watch(host_budget);
 
   sc_core::sc_set_time_resolution(1, sc_core::SC_FS);
+  check_warmup(opts, plan, src.label);
+  // An id no trace can spell ('#' is not a name character), for the warm-up's mark.
+  const uint32_t warmup_name = opts.warmup_records || opts.warmup_accesses ? names.intern("#warmup") : trace::kNoName;
+  StreamOpener open = src.open;
+  if (warmup_name != trace::kNoName)
+    open = [&src, &opts, warmup_name] {
+      return warmup_stream(src.open(), opts.warmup_records, opts.warmup_accesses, warmup_name);
+    };
   // One reader for all processes (a filter each re-read the trace per process: quadratic).
-  auto demux = std::make_shared<trace::PidDemux>(src.open);
+  auto demux = std::make_shared<trace::PidDemux>(open);
   System system("system", cfg, names, [demux](uint32_t pid) { return demux->stream(pid); }, strict);
+  Marks marks(names, warmup_name, [&](StatSink& s, Cycles now) {
+    report_all(s, system, plan, now, 0, cfg.core.frequency_mhz, true);
+  });
+  system.on_mark([&marks](const trace::Record& r, Cycles now, const std::string& where) { marks.mark(r, now, where); });
+  system.kernel_module().set_snapshot_hook([&marks](const trace::Record& r, Cycles now) { marks.mark(r, now, ""); });
   for (uint32_t pid : plan.roots) system.kernel().start_process(pid, Cycles{0});
   if (opts.check)
     system.kernel_module().set_after_call([&system](const char* what, uint32_t pid) {
@@ -188,29 +248,12 @@ RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config,
   RunResult r;
   r.config = effective_config;
   StatSink s;
-  uint64_t accesses = 0, records = 0;
-  for (const auto& c : system.cores()) {
-    accesses += c->accesses();
-    records += c->records();
-  }
-  {
-    StatSink::Scope sim(s, "sim");
-    s.counter("cycles", end.value, "cycles", "Simulated time at the end of the run");
-    s.value("seconds", static_cast<double>(end.value) / (cfg.core.frequency_mhz * 1e6), "s", "Simulated time");
-    s.counter("records", records, "records", "Trace records executed");
-    s.counter("accesses", accesses, "accesses", "Memory accesses simulated (range records expanded)");
-    s.counter("processes", plan.processes, "processes", "Processes in the trace");
-    s.value("host_seconds", host, "s", "Host wall-clock time of the run, trace validation included");
-    s.value("accesses_per_host_second", host > 0 ? accesses / host : 0.0, "accesses/s", "Simulation speed");
-  }
-  {
-    StatSink::Scope procs(s, "processes");
-    for (const auto& p : system.kernel().processes()) report_process(s, *p);
-  }
-  system.report(s);
+  if (marks.warmed_up()) s.subtract(&marks.warmup());
+  report_all(s, system, plan, end, host, cfg.core.frequency_mhz, false);
   r.stats = s.json();
   r.stats_text = s.text();
   r.histograms = s.bins();
+  marks.finish(r.stats, r.histograms);
   if (series) r.timeseries_csv = series->csv();
   r.snapshots = system.kernel_module().snapshots();
   r.kernel_errors = system.kernel().errors();

@@ -39,11 +39,14 @@ struct RunResult {
   std::string timeseries_csv;              // timeseries.csv, with --sample-interval (else empty)
 };
 
-// What a run does besides simulating; none of it changes the statistics.
+// What a run does besides simulating; none of it changes the statistics, but the warm-up.
 struct RunOptions {
   Cycles sample_interval{0};  // 0: no time series
   bool progress = false;      // draw a progress line on stderr (platform/progress.h)
   bool check = false;         // check the invariants after every system call, fork and exit (platform/invariants.h)
+  // --warmup-records / --warmup-accesses: the whole run's statistics start after this many
+  // records / memory accesses of the trace in file order (platform/marks.h); 0: from the start.
+  uint64_t warmup_records = 0, warmup_accesses = 0;
 };
 
 // Simulates `src` on the configured system. Throws InputError for bad traces and deadlocks.

@@ -31,6 +31,7 @@ System::System(sc_core::sc_module_name name, const SimConfig& cfg, trace::NameTa
     cores_.push_back(std::make_unique<Core>(("core" + n).c_str(), i, cfg.core, cfg.quantum, cfg.kernel.timeslice,
                                             cycle_, streams));
     cores_.back()->record_spans(&spans_);
+    cores_.back()->record_marks(&marks_);
     tlbs_.push_back(std::make_unique<TlbModule>(("tlb" + n).c_str(), cfg.tlb, cfg.walker.count, cfg.seed + 64 * i));
     walkers_.push_back(std::make_unique<WalkerModule>(("walker" + n).c_str(), cfg.walker, cycle_, cfg.seed + 64 * i + 48));
     caches_.push_back(std::make_unique<CachesModule>(("caches" + n).c_str(), cfg.memory.caches, cycle_,

@@ -41,6 +41,8 @@ class System : public sc_core::sc_module {
   const std::vector<std::unique_ptr<WalkerModule>>& walkers() const { return walkers_; }
   void report(StatSink& s) const;  // cores.*, kernel.*, dram.* with contention, spans.* when the trace has spans
   const SpanStats& spans() const { return spans_; }
+  // Where `roi begin` / `roi end` records go (platform/marks.h); before the simulation starts.
+  void on_mark(MarkHook hook) { marks_ = std::move(hook); }
   void rethrow_errors() const;     // an exception a core thread stopped on
 
  private:
@@ -50,6 +52,7 @@ class System : public sc_core::sc_module {
   Memory memory_;
   KernelModule kernel_module_;
   SpanStats spans_;
+  MarkHook marks_;
   std::unique_ptr<Cache> llc_;  // the shared LLC, when there is one
   std::unique_ptr<DramChannels> channels_;  // memory.dram.contention: the channels all cores share
   std::vector<std::unique_ptr<Core>> cores_;

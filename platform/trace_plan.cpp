@@ -44,6 +44,13 @@ TracePlan plan_trace(const StreamOpener& open, unsigned cores, const PlanLimits&
     bool exited = false;
   };
   std::unordered_map<uint32_t, Pid> pids;
+  struct Region {
+    std::string begun_at;  // where its `roi begin` is
+    bool open;
+    uint64_t record;  // its `roi begin`'s number, to report the first region left open
+    std::string name;
+  };
+  std::unordered_map<uint32_t, Region> regions;  // by name id; few
   TracePlan plan;
   auto stream = open();
   trace::Record r;
@@ -95,6 +102,28 @@ TracePlan plan_trace(const StreamOpener& open, unsigned cores, const PlanLimits&
           fail("cpu " + std::to_string(r.addr) + ": the configured system has " + std::to_string(cores) +
                " core(s), numbered from 0 (set cores=N to add more)");
         break;
+      case Op::kRoiBegin:
+      case Op::kRoiEnd: {
+        const std::string name = limits.names && r.name < limits.names->size() ? (*limits.names)[r.name] : "#" + std::to_string(r.name);
+        const char* mark = r.op == Op::kRoiBegin ? "roi begin " : "roi end ";
+        if (name.size() > trace::kMaxRegionNameLength)
+          fail(std::string(mark) + "'" + name.substr(0, 32) + "...': a region name may be at most " +
+               std::to_string(trace::kMaxRegionNameLength) + " bytes, this one has " + std::to_string(name.size()));
+        auto it = regions.find(r.name);
+        if (r.op == Op::kRoiBegin) {
+          if (it != regions.end())
+            fail(mark + name + ": region '" + name + "' was already begun at " + it->second.begun_at +
+                 (it->second.open ? " and is still open (a region cannot nest in itself)"
+                                  : " (each region is measured once; use another name)"));
+          regions.emplace(r.name, Region{stream->where(), true, plan.records, name});
+        } else {
+          if (it == regions.end() || !it->second.open)
+            fail(mark + name + ": region '" + name + "' has no roi begin before this record" +
+                 (it == regions.end() ? "" : " (it already ended)"));
+          it->second.open = false;
+        }
+        break;
+      }
       case Op::kExit: self.exited = true; break;
       default: break;
     }
@@ -102,6 +131,11 @@ TracePlan plan_trace(const StreamOpener& open, unsigned cores, const PlanLimits&
       fail("the trace creates more than kernel.max_processes = " + std::to_string(limits.max_processes) +
            " processes (a fork bomb?); raise the limit with --set kernel.max_processes=N");
   }
+  const Region* unended = nullptr;
+  for (const auto& [name, region] : regions)
+    if (region.open && (!unended || region.record < unended->record)) unended = &region;
+  if (unended)
+    throw InputError(unended->begun_at + ": roi begin " + unended->name + ": the region is never ended (no roi end " + unended->name + " follows)");
   // Roots in order of first appearance; a pid some record forks is never a root, wherever its
   // own records sit in the file.
   std::vector<std::pair<uint64_t, uint32_t>> order;

@@ -29,6 +29,7 @@ struct PlanLimits {
   uint64_t frames = UINT64_MAX;         // a write range may not need more pages than memory has
   uint64_t max_accesses = UINT64_MAX;   // --max-accesses: accesses with ranges expanded
   uint64_t max_processes = UINT64_MAX;  // kernel.max_processes: pids a trace creates in all
+  const trace::NameTable* names = nullptr;  // the run's names, for region names in messages
 };
 
 TracePlan plan_trace(const StreamOpener& open, unsigned cores, const PlanLimits& limits = {});

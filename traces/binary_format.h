@@ -29,6 +29,7 @@ enum Code : uint8_t {
   kFork = 0x40, kVfork = 0x41, kExec = 0x42, kExit = 0x43, kWait = 0x44,
   kCpu = 0x50,
   kPost = 0x60, kAwait = 0x61, kSnapshot = 0x62,
+  kRoiBegin = 0x63, kRoiEnd = 0x64,
   kSpanBegin = 0x70, kSpanEnd = 0x71,  // a = SpanArrival, x = string id, y = ns
 };
 
@@ -66,6 +67,8 @@ constexpr OpSpec kOpSpecs[] = {
     {kSnapshot, Op::kSnapshot, false, 1, kUseX},
     {kSpanBegin, Op::kSpanBegin, false, 2, kUseA | kUseX | kUseY},
     {kSpanEnd, Op::kSpanEnd, false, 1, kUseX},
+    {kRoiBegin, Op::kRoiBegin, false, 1, kUseX},
+    {kRoiEnd, Op::kRoiEnd, false, 1, kUseX},
 };
 
 // madvise advice as stored in slot field a.

@@ -211,6 +211,8 @@ class BinaryReader : public RecordStream {
       case Op::kPost:
       case Op::kAwait:
       case Op::kSnapshot:
+      case Op::kRoiBegin:
+      case Op::kRoiEnd:
         r.name = string_id(s.x);
         break;
       case Op::kSpanBegin:

@@ -40,6 +40,8 @@ Code code_for(const Record& r) {
     case Op::kSnapshot: return kSnapshot;
     case Op::kSpanBegin: return kSpanBegin;
     case Op::kSpanEnd: return kSpanEnd;
+    case Op::kRoiBegin: return kRoiBegin;
+    case Op::kRoiEnd: return kRoiEnd;
     case Op::kCount: break;
   }
   throw std::logic_error("binary writer: no op code for this op");
@@ -93,6 +95,8 @@ class BinaryWriter : public RecordWriter {
       case Op::kPost:
       case Op::kAwait:
       case Op::kSnapshot:
+      case Op::kRoiBegin:
+      case Op::kRoiEnd:
         s.x = string_id(r.name, names);
         two = false;
         break;

@@ -119,6 +119,8 @@ std::string format_record(const Record& r, const NameTable& names) {
     case Op::kPost:
     case Op::kAwait:
     case Op::kSnapshot:
+    case Op::kRoiBegin:
+    case Op::kRoiEnd:
       add(name_text(r.name, names));
       break;
     case Op::kSpanBegin:

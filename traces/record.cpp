@@ -48,6 +48,8 @@ const char* op_name(Op op) {
     case Op::kSnapshot: return "snapshot";
     case Op::kSpanBegin: return "span begin";
     case Op::kSpanEnd: return "span end";
+    case Op::kRoiBegin: return "roi begin";
+    case Op::kRoiEnd: return "roi end";
     case Op::kCount: break;
   }
   return "?";

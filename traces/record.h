@@ -16,6 +16,7 @@ enum class Op : uint8_t {
   kFork, kVfork, kExec, kExit, kWait,
   kCpu, kPost, kAwait, kSnapshot,
   kSpanBegin, kSpanEnd,  // request latency: docs/trace-format.md, "Spans"
+  kRoiBegin, kRoiEnd,  // `roi begin NAME` / `roi end NAME`: a region of interest's marks
   kCount
 };
 
@@ -42,6 +43,7 @@ constexpr uint32_t kDefaultAccessSize = 8;
 constexpr uint64_t kDefaultStride = 4096;
 constexpr uint32_t kMaxAccessSize = 4096;    // one access touches at most two pages
 constexpr size_t kMaxNameLength = 1024;      // file names, post/await names, snapshot labels
+constexpr size_t kMaxRegionNameLength = 64;  // region names become stats.json keys and file names
 
 struct Record {
   Op op = Op::kCompute;
@@ -50,7 +52,7 @@ struct Record {
   Advice advice = Advice::kDontfork;  // kMadvise
   uint32_t pid = 0;
   uint32_t size = kDefaultAccessSize;  // kRead/kWrite/kFetch: bytes per access
-  uint32_t name = kNoName;  // kMmap file name, kPost/kAwait/kSnapshot/kSpan*: index in a NameTable
+  uint32_t name = kNoName;  // kMmap file name, kPost/kAwait/kSnapshot/kSpan*/kRoi*: index in a NameTable
   uint64_t addr = 0;      // address; or child pid (fork/vfork/wait), core (cpu), count (compute), ns (span begin)
   uint64_t len = 0;       // mmap/munmap/mprotect/madvise length; access range length (0: one access)
   uint64_t stride = kDefaultStride;  // access range: bytes between accesses

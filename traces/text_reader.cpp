@@ -36,6 +36,7 @@ constexpr OpSyntax kOps[] = {
     {"post", Op::kPost, "<name>"},
     {"await", Op::kAwait, "<name>"},
     {"snapshot", Op::kSnapshot, "<name>"},
+    {"roi", Op::kRoiBegin, "<begin|end> <name>"},  // kRoiEnd when the first operand is `end`
 };
 
 constexpr const char* kAdviceNames[] = {"dontfork", "dofork", "wipeonfork", "keeponfork",
@@ -332,6 +333,14 @@ class TextReader : public RecordStream {
         expect_operands(*s, 1, 1);
         r.name = name(tok_[2], tok_[2]);
         field_tok_[static_cast<size_t>(Field::kName)] = tok_[2];
+        break;
+      case Op::kRoiBegin:
+      case Op::kRoiEnd:
+        expect_operands(*s, 2, 2);
+        if (tok_[2] == "end") r.op = Op::kRoiEnd;
+        else if (tok_[2] != "begin") fail("bad roi mark " + quote(tok_[2]) + " (usage: <pid> roi begin|end <name>)");
+        r.name = name(tok_[3], tok_[3]);
+        field_tok_[static_cast<size_t>(Field::kName)] = tok_[3];
         break;
       case Op::kExec:
       case Op::kExit:

@@ -109,6 +109,8 @@ std::optional<Problem> check_record(const Record& r) {
     case Op::kPost:
     case Op::kAwait:
     case Op::kSnapshot:
+    case Op::kRoiBegin:
+    case Op::kRoiEnd:
       if (r.name == kNoName) return Problem{Field::kName, "missing name"};
       return std::nullopt;
     case Op::kSpanBegin:

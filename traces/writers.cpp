@@ -10,7 +10,8 @@ namespace {
 
 bool uses_name(const Record& r) {
   return (r.op == Op::kMmap && (r.flags & kMapFile)) || r.op == Op::kPost || r.op == Op::kAwait ||
-         r.op == Op::kSnapshot || r.op == Op::kSpanBegin || r.op == Op::kSpanEnd;
+         r.op == Op::kSnapshot || r.op == Op::kSpanBegin || r.op == Op::kSpanEnd || r.op == Op::kRoiBegin ||
+         r.op == Op::kRoiEnd;
 }
 
 }  // namespace

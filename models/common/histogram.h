@@ -44,6 +44,11 @@ class LatencyHistogram {
   double mean() const { return count_ ? static_cast<double>(sum_) / count_ : 0.0; }
   // Smallest recorded bin edge at or below which a fraction q of the samples lie.
   uint64_t percentile(double q) const;
+  // The samples added since `before` was copied from this histogram (a region of interest).
+  // Counts, sum and mean are exact. The maximum is exact when it exceeds before's maximum,
+  // else it is the top of the highest bin that grew (exact below kExact, within a bin's width
+  // above); the minimum likewise from below.
+  LatencyHistogram since(const LatencyHistogram& before) const;
 
   // Bin of a value (kBins: overflow) and a bin's lower edge.
   static unsigned bin(uint64_t v) {

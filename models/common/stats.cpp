@@ -25,8 +25,38 @@ void StatSink::put(const std::string& name, nlohmann::json v, const std::string&
   text_ += "\n";
 }
 
-void StatSink::counter(const std::string& name, uint64_t v, const char* unit, const char* desc) {
+uint64_t StatSink::counter(const std::string& name, uint64_t v, const char* unit, const char* desc) {
+  if (capture_ || base_) {
+    const std::string path = prefix_ + name;
+    if (capture_) capture_->counters[path] = v;
+    if (base_) {
+      auto it = base_->counters.find(path);
+      if (it != base_->counters.end()) v = v >= it->second ? v - it->second : 0;
+    }
+  }
   put(name, v, std::to_string(v), unit, desc);
+  return v;
+}
+
+bool StatSink::keep_record(const std::string& name) {
+  if (capture_) capture_->records[prefix_ + name] = true;
+  return !base_ || !base_->records.count(prefix_ + name);
+}
+
+void StatSink::gauge(const std::string& name, uint64_t v, const char* unit, const char* desc) {
+  put(name, v, std::to_string(v), unit, desc);
+}
+
+void StatSink::ratio(const std::string& name, uint64_t num, uint64_t den, const char* unit, const char* desc) {
+  if (capture_ || base_) {
+    const std::string n = prefix_ + name + "/numerator", d = prefix_ + name + "/denominator";
+    if (capture_) capture_->counters[n] = num, capture_->counters[d] = den;
+    if (base_) {
+      auto a = base_->counters.find(n), b = base_->counters.find(d);
+      if (a != base_->counters.end() && b != base_->counters.end()) num -= a->second, den -= b->second;
+    }
+  }
+  value(name, den ? static_cast<double>(num) / den : 0.0, unit, desc);
 }
 
 void StatSink::value(const std::string& name, double v, const char* unit, const char* desc) {
@@ -39,7 +69,18 @@ void StatSink::text(const std::string& name, const std::string& v, const char* d
   put(name, v, v, "", desc);
 }
 
-void StatSink::histogram(const std::string& name, const LatencyHistogram& h, const char* unit, const char* desc) {
+void StatSink::histogram(const std::string& name, const LatencyHistogram& whole, const char* unit, const char* desc) {
+  const LatencyHistogram* hp = &whole;
+  LatencyHistogram since;
+  if (capture_ || base_) {
+    const std::string path = prefix_ + name;
+    if (capture_) capture_->histograms[path] = whole;
+    if (base_) {
+      auto it = base_->histograms.find(path);
+      if (it != base_->histograms.end()) hp = &(since = whole.since(it->second));
+    }
+  }
+  const LatencyHistogram& h = *hp;
   {
     nlohmann::json edges = nlohmann::json::array(), counts = nlohmann::json::array();
     for (unsigned b = 0; b <= LatencyHistogram::kBins; ++b) {
@@ -49,16 +90,17 @@ void StatSink::histogram(const std::string& name, const LatencyHistogram& h, con
     }
     bins_[prefix_ + name] = {{"unit", unit}, {"lower_edges", edges}, {"counts", counts}};
   }
+  // Already the samples since the baseline: written as they are, not subtracted again.
   Scope s(*this, name);
   std::string d(desc);
-  counter("count", h.count(), "samples", (d + ": number of samples").c_str());
+  gauge("count", h.count(), "samples", (d + ": number of samples").c_str());
   value("mean", h.mean(), unit, (d + ": mean").c_str());
-  counter("p50", h.percentile(0.50), unit, (d + ": median").c_str());
-  counter("p90", h.percentile(0.90), unit, (d + ": 90th percentile").c_str());
-  counter("p99", h.percentile(0.99), unit, (d + ": 99th percentile").c_str());
-  counter("p999", h.percentile(0.999), unit, (d + ": 99.9th percentile").c_str());
-  counter("p9999", h.percentile(0.9999), unit, (d + ": 99.99th percentile").c_str());
-  counter("max", h.max(), unit, (d + ": maximum").c_str());
+  gauge("p50", h.percentile(0.50), unit, (d + ": median").c_str());
+  gauge("p90", h.percentile(0.90), unit, (d + ": 90th percentile").c_str());
+  gauge("p99", h.percentile(0.99), unit, (d + ": 99th percentile").c_str());
+  gauge("p999", h.percentile(0.999), unit, (d + ": 99.9th percentile").c_str());
+  gauge("p9999", h.percentile(0.9999), unit, (d + ": 99.99th percentile").c_str());
+  gauge("max", h.max(), unit, (d + ": maximum").c_str());
 }
 
 }  // namespace cowsim

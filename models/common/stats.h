@@ -5,12 +5,21 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
+#include "models/common/histogram.h"
+
 namespace cowsim {
 
-class LatencyHistogram;
+// The raw counts of one report, by statistic path: what a region of interest or a warm-up
+// subtracts (docs/statistics.md, "Regions of interest and warm-up"). Taken only at marks.
+struct StatBaseline {
+  std::unordered_map<std::string, uint64_t> counters;
+  std::unordered_map<std::string, LatencyHistogram> histograms;
+  std::unordered_map<std::string, bool> records;  // one-off records (kernel.forks.<i>) already written
+};
 
 class StatSink {
  public:
@@ -23,7 +32,12 @@ class StatSink {
     size_t saved_;
   };
 
-  void counter(const std::string& name, uint64_t value, const char* unit, const char* desc);
+  // A count that only grows: a region reports its growth (returned: the value written).
+  uint64_t counter(const std::string& name, uint64_t value, const char* unit, const char* desc);
+  // A level (memory in use, a pid, a time stamp): a region reports its value at the region's end.
+  void gauge(const std::string& name, uint64_t value, const char* unit, const char* desc);
+  // numerator / denominator (0 when it is 0), both counts: a region divides their growths.
+  void ratio(const std::string& name, uint64_t numerator, uint64_t denominator, const char* unit, const char* desc);
   void value(const std::string& name, double value, const char* unit, const char* desc);
   void text(const std::string& name, const std::string& value, const char* desc);
   // Writes name.{count,mean,p50,p90,p99,p999,p9999,max} (p999: 99.9th percentile, p9999:
@@ -36,6 +50,14 @@ class StatSink {
   // every histogram's non-empty bins, for CDFs (the overflow bin's edge is its maximum).
   const nlohmann::json& bins() const { return bins_; }
 
+  // Whether to write the one-off record `name` (a fork): not when the baseline holds it already.
+  bool keep_record(const std::string& name);
+
+  // Record every counter and histogram written from now on into `into` (a region's start).
+  void capture(StatBaseline* into) { capture_ = into; }
+  // Write counters, ratios and histograms minus `base` (a region's end, or after a warm-up).
+  void subtract(const StatBaseline* base) { base_ = base; }
+
  private:
   void put(const std::string& name, nlohmann::json v, const std::string& shown, const char* unit,
            const char* desc);
@@ -43,6 +65,8 @@ class StatSink {
   nlohmann::json bins_ = nlohmann::json::object();
   std::string text_;
   std::string prefix_;
+  StatBaseline* capture_ = nullptr;
+  const StatBaseline* base_ = nullptr;
 };
 
 }  // namespace cowsim

@@ -23,6 +23,7 @@ void Core::end_of_elaboration() {
   os_->attach_core(id_, &wake_);
   exec_->set_tracing(tracing_);
   exec_->set_spans(spans_);
+  exec_->set_marks(marks_);
 }
 
 void Core::trace_state(CoreState s, Cycles at, bool fault) {

@@ -49,6 +49,7 @@ class Core : public sc_core::sc_module, private ExecEnv {
   // traced run simulates exactly like one without (platform/waveform.h writes the file).
   void record_waveform() { tracing_ = true; }
   void record_spans(SpanStats* s) { spans_ = s; }  // before elaboration ends
+  void record_marks(const MarkHook* m) { marks_ = m; }  // before elaboration ends
   const std::vector<WaveEvent>& wave() const { return wave_; }
   uint64_t accesses() const { return exec_ ? exec_->accesses() : 0; }
   const CoreClock& clock() const { return clock_; }  // its local time (shared DRAM channels read it)
@@ -79,6 +80,7 @@ class Core : public sc_core::sc_module, private ExecEnv {
   OsIf* os_ = nullptr;
   std::unique_ptr<Executor> exec_;
   SpanStats* spans_ = nullptr;
+  const MarkHook* marks_ = nullptr;
   sc_core::sc_event wake_;
   tlm::tlm_generic_payload tx_;  // the fault transaction, reused
   FaultExtension ext_;

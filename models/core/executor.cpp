@@ -173,6 +173,13 @@ StopReason Executor::run(Process& p, TaskContext& ctx, Cycles slice_end) {
       --records_;
       --p.records;
       span(p, ctx);
+    } else if (r.op == Op::kRoiBegin || r.op == Op::kRoiEnd) {
+      // Region marks likewise: no time, no drain, not records, so adding them to a trace
+      // leaves its whole-run statistics bit-identical. The mark's cycle is when the accesses
+      // before it have completed, as if the trace ended there.
+      --records_;
+      --p.records;
+      if (marks_ && *marks_) (*marks_)(r, Cycles{std::max(clock_.now().value, last_done_)}, ctx.stream->where());
     } else {
       drain();  // a system call is serialising
       sync();   // system calls see, and act at, a globally consistent time

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <algorithm>
+#include <functional>
+#include <string>
 #include <memory>
 #include <vector>
 
@@ -58,6 +60,11 @@ class ExecEnv {
 
 enum class StopReason { kExited, kBlocked, kPreempted, kMigrated };
 
+// Called at a `roi begin` / `roi end` record with the cycle its process reached there (its
+// accesses in flight completed) and where the record is (file:line, for errors): the platform
+// takes its statistics (platform/marks.h).
+using MarkHook = std::function<void(const trace::Record&, Cycles now, const std::string& where)>;
+
 class Executor {
  public:
   // `data`: where translated accesses go (null: translation only, no data-access time).
@@ -76,6 +83,8 @@ class Executor {
   void set_tracing(bool on) { tracing_ = on; }
   // Where finished spans go (null: spans are still paired and checked, not recorded).
   void set_spans(SpanStats* s) { spans_ = s; }
+  // Where region marks go (null or empty: they are checked by the trace plan only).
+  void set_marks(const MarkHook* m) { marks_ = m; }
 
  private:
   // A span begin or end record (never on the access path).
@@ -155,6 +164,7 @@ class Executor {
   double ipc_;
   uint32_t mhz_;
   SpanStats* spans_ = nullptr;
+  const MarkHook* marks_ = nullptr;
   uint32_t window_;
   std::vector<uint64_t> in_flight_;  // completion cycle of each window slot
   uint32_t next_slot_ = 0;

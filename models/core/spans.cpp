@@ -55,8 +55,8 @@ void SpanStats::report(StatSink& s) const {
     StatSink::Scope n(s, name);
     if (window_ && x.name == window_name_) {
       StatSink::Scope w(s, "window");
-      s.counter("begin_cycle", window_begin_, "cycles", "Cycle at which the window span began");
-      s.counter("end_cycle", window_end_, "cycles", "Cycle at which the window span ended");
+      s.gauge("begin_cycle", window_begin_, "cycles", "Cycle at which the window span began");
+      s.gauge("end_cycle", window_end_, "cycles", "Cycle at which the window span ended");
     }
     if (window_ && x.name != window_name_) {
       const auto& ph = x.phase;

@@ -1,8 +1,6 @@
 // exit and wait (kernel/exit.c).
 #include "models/kernel/kernel.h"
 
-#include <algorithm>
-
 #include "models/common/error.h"
 
 namespace cowsim {
@@ -15,9 +13,9 @@ Cycles Kernel::exit(Process& p, const std::string& reason, Cycles now) {
   p.rollup_final = true;
   p.exit_reason = reason;
   p.end_time = now;
-  // Out of any run queue (a killed process may be queued).
-  for (auto& core : cores_) core.runqueue.erase(std::remove(core.runqueue.begin(), core.runqueue.end(), &p), core.runqueue.end());
-  p.state = TaskState::kExited;
+  // Out of its run queue (a killed process may be queued): pick_next drops the entry.
+  if (p.state == TaskState::kRunnable) --cores_[p.core].queued;
+  set_state(p, TaskState::kExited);
   if (p.mm.use_count() == 1) c.add(Step::kZap, cost_.zap_per_page * exit_mmap(*p.mm));
   p.mm.reset();
   if (Process* parent = p.parent ? process(p.parent) : nullptr) {
@@ -34,7 +32,7 @@ bool Kernel::wait(Process& p, uint32_t child) {
   if (!c || c->parent != p.pid)
     throw InputError("pid " + std::to_string(p.pid) + " waits for " + std::to_string(child) + ", which is not its child");
   if (!c->alive()) return true;
-  p.state = TaskState::kBlocked;
+  set_state(p, TaskState::kBlocked);
   p.blocked_on = BlockReason::kWaitChild;
   p.block_arg = child;
   return false;

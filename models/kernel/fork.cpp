@@ -46,13 +46,13 @@ Cycles Kernel::fork(Process& parent, uint32_t child_pid, bool vfork, unsigned co
     rec.cycles = c.total().value;
     fork_log_.push_back(rec);
     child.mm = parent.mm;
-    parent.state = TaskState::kBlocked;
+    set_state(parent, TaskState::kBlocked);
     parent.blocked_on = BlockReason::kVforkChild;
     parent.block_arg = child_pid;
   } else {
     child.mm = new_mm();
     if (!child.mm) {
-      child.state = TaskState::kExited;
+      set_state(child, TaskState::kExited);
       child.exit_reason = "not created: fork failed with ENOMEM";
       syscall_error(parent, kENOMEM, "fork()");
       return c.total();
@@ -92,7 +92,7 @@ Cycles Kernel::fork(Process& parent, uint32_t child_pid, bool vfork, unsigned co
     rec.shootdowns = ipis_ - ipis_before;
     if (oom) {
       exit_mmap(cm);
-      child.state = TaskState::kExited;
+      set_state(child, TaskState::kExited);
       child.exit_reason = "not created: fork failed with ENOMEM";
       syscall_error(parent, kENOMEM, "fork()");
       return c.total();

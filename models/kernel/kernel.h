@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -70,7 +71,7 @@ class Kernel {
   const std::vector<std::unique_ptr<Process>>& processes() const { return procs_; }
   Process* pick_next(unsigned core);
   void yield(Process& p);                    // running -> back of its core's run queue
-  bool others_runnable(unsigned core) const { return !cores_[core].runqueue.empty(); }
+  bool others_runnable(unsigned core) const { return cores_[core].queued != 0; }
   uint32_t mm_on_core(unsigned core) const { return cores_[core].mm; }
   Cycles switch_to(unsigned core, Process& p);  // context switch cost, TLB flush if the mm changes
   Cycles migrate(Process& p, unsigned core);
@@ -113,7 +114,11 @@ class Kernel {
  private:
   struct CoreState {
     TlbControl* tlb = nullptr;
-    std::vector<Process*> runqueue;  // FIFO; small
+    // FIFO. exit leaves an exited process in place (pick_next drops it), so a queue is never
+    // searched; `queued` counts the live entries.
+    std::deque<Process*> runqueue;
+    uint32_t queued = 0;
+    uint32_t load = 0;               // processes runnable or running with this core as theirs
     uint32_t mm = 0;                 // mm id loaded on the core (0: none)
     uint64_t interrupt_cycles = 0;   // shootdown IPIs received, not yet charged to the core
   };
@@ -137,6 +142,9 @@ class Kernel {
 
   Process& new_process(uint32_t pid, uint32_t parent, Cycles now);
   void enqueue(Process& p);
+  // Every state change of a created process goes through here: it keeps the per-core loads
+  // and the count of live processes, so scheduling never scans all processes.
+  void set_state(Process& p, TaskState s);
   void wake(Process& p);
   unsigned least_loaded_core() const;
   std::shared_ptr<AddressSpace> new_mm();
@@ -234,6 +242,7 @@ class Kernel {
   std::function<void(unsigned, Cycles)> wakeup_;
   std::vector<std::unique_ptr<Process>> procs_;
   std::unordered_map<uint32_t, Process*> by_pid_;  // per syscall, not per access
+  uint64_t alive_ = 0;                              // processes created and not exited
   std::unordered_map<uint64_t, Pfn> page_cache_;   // (object, page) -> frame; per fault
   std::vector<bool> posted_;
   uint32_t next_mm_id_ = 1, next_shmem_id_ = 1;

@@ -78,7 +78,7 @@ class SharedLock {
     s.counter("acquisitions", acquisitions_, "acquisitions", "Times a core took the lock");
     s.counter("contended", contended_, "acquisitions", "Of those, times another core held it");
     s.counter("wait_cycles", wait_cycles_, "cycles", "Cycles cores waited for it");
-    s.counter("max_wait", max_wait_, "cycles", "Longest wait");
+    s.gauge("max_wait", max_wait_, "cycles", "Longest wait");
   }
   uint64_t wait_cycles() const { return wait_cycles_; }
 

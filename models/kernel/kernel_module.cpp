@@ -74,7 +74,10 @@ Cycles KernelModule::dispatch(Process& p, const trace::Record& r, unsigned core,
     case Op::kAwait: kernel_.await(p, r.name); return Cycles{0};
     case Op::kPost: kernel_.post(r.name); return Cycles{0};
     case Op::kCpu: return kernel_.migrate(p, static_cast<unsigned>(r.addr));
-    case Op::kSnapshot: snapshot(names_[r.name]); return Cycles{0};
+    case Op::kSnapshot:
+      snapshot(names_[r.name]);
+      if (snapshot_hook_) snapshot_hook_(r, now);
+      return Cycles{0};
     default: throw std::logic_error(std::string("not a system-call record: ") + trace::op_name(r.op));
   }
 }

@@ -49,6 +49,10 @@ class KernelModule : public sc_core::sc_module, public OsIf {
   // killed its process, with the record's name and the pid: `cowsim run --check` checks the
   // invariants there. Unset, it costs one test per system call.
   void set_after_call(std::function<void(const char* what, uint32_t pid)> fn) { after_call_ = std::move(fn); }
+  // Called at `snapshot` records, after the smaps snapshot, with the record and its cycle:
+  // the platform writes its statistics there too (platform/marks.h).
+  using SnapshotHook = std::function<void(const trace::Record&, Cycles now)>;
+  void set_snapshot_hook(SnapshotHook hook) { snapshot_hook_ = std::move(hook); }
 
  private:
   void b_transport(int from, tlm::tlm_generic_payload& tx, sc_core::sc_time& delay);
@@ -62,6 +66,7 @@ class KernelModule : public sc_core::sc_module, public OsIf {
   std::vector<sc_core::sc_event*> wake_;
   std::vector<SmapsSnapshot> snapshots_;
   std::function<void(const char*, uint32_t)> after_call_;
+  SnapshotHook snapshot_hook_;
 };
 
 }  // namespace cowsim

@@ -304,9 +304,9 @@ void Overlays::report(StatSink& s) const {
   s.counter("access_cycles", access_cycles_, "cycles",
             "Cycles the cores spent on overlays outside faults: lookups, OMT accesses, overlay-on-writes, conversions");
   s.counter("conversion_cycles", conversion_cycles_, "cycles", "Of those, in conversions past the threshold");
-  s.counter("bytes", pool_.bytes(), "bytes", "Overlay storage (segment bytes) in use at the end of the run");
-  s.counter("bytes_peak", peak_bytes_, "bytes", "Most overlay storage in use at any time");
-  s.counter("pool_frames_peak", pool_.peak_frames(), "frames", "Most 4 KiB frames holding overlay segments at any time");
+  s.gauge("bytes", pool_.bytes(), "bytes", "Overlay storage (segment bytes) in use at the end of the run");
+  s.gauge("bytes_peak", peak_bytes_, "bytes", "Most overlay storage in use at any time");
+  s.gauge("pool_frames_peak", pool_.peak_frames(), "frames", "Most 4 KiB frames holding overlay segments at any time");
 }
 
 }  // namespace cowsim

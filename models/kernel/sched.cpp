@@ -18,6 +18,7 @@ Process& Kernel::new_process(uint32_t pid, uint32_t parent, Cycles now) {
   p.state = TaskState::kBlocked;  // not runnable until enqueued
   p.start_time = now;
   by_pid_[pid] = &p;
+  ++alive_;
   return p;
 }
 
@@ -34,16 +35,29 @@ std::shared_ptr<AddressSpace> Kernel::new_mm() {
   return mm;
 }
 
+namespace {
+bool counts_as_load(TaskState s) { return s == TaskState::kRunnable || s == TaskState::kRunning; }
+}  // namespace
+
+void Kernel::set_state(Process& p, TaskState s) {
+  if (counts_as_load(p.state)) --cores_[p.core].load;
+  if (p.state != TaskState::kExited && s == TaskState::kExited) --alive_;
+  p.state = s;
+  if (counts_as_load(s)) ++cores_[p.core].load;
+}
+
+// The first core with the fewest runnable or running processes.
 unsigned Kernel::least_loaded_core() const {
-  std::vector<unsigned> load(cores_.size(), 0);
-  for (const auto& p : procs_)
-    if (p->state == TaskState::kRunnable || p->state == TaskState::kRunning) ++load[p->core];
-  return static_cast<unsigned>(std::min_element(load.begin(), load.end()) - load.begin());
+  unsigned best = 0;
+  for (unsigned c = 1; c < cores_.size(); ++c)
+    if (cores_[c].load < cores_[best].load) best = c;
+  return best;
 }
 
 void Kernel::enqueue(Process& p) {
-  p.state = TaskState::kRunnable;
+  set_state(p, TaskState::kRunnable);
   cores_[p.core].runqueue.push_back(&p);
+  ++cores_[p.core].queued;
   if (wakeup_) wakeup_(p.core, p.ready_at);
 }
 
@@ -68,11 +82,13 @@ Process* Kernel::process(uint32_t pid) {
 }
 
 Process* Kernel::pick_next(unsigned core) {
-  auto& q = cores_[core].runqueue;
-  if (q.empty()) return nullptr;
-  Process* p = q.front();
-  q.erase(q.begin());
-  p->state = TaskState::kRunning;
+  CoreState& c = cores_[core];
+  while (!c.runqueue.empty() && c.runqueue.front()->state == TaskState::kExited) c.runqueue.pop_front();
+  if (c.runqueue.empty()) return nullptr;
+  Process* p = c.runqueue.front();
+  c.runqueue.pop_front();
+  --c.queued;
+  set_state(*p, TaskState::kRunning);
   return p;
 }
 
@@ -88,20 +104,17 @@ Cycles Kernel::switch_to(unsigned core, Process& p) {
   return Cycles{cost_.context_switch + cost_.full_flush};
 }
 
-Cycles Kernel::migrate(Process& p, unsigned core) {
+Cycles Kernel::migrate(Process& p, unsigned core) {  // `p` is running: in no run queue
+  if (counts_as_load(p.state)) --cores_[p.core].load, ++cores_[core].load;
   p.core = core;
   return Cycles{cost_.syscall + cost_.context_switch};
 }
 
-bool Kernel::any_alive() const {
-  for (const auto& p : procs_)
-    if (p->alive()) return true;
-  return false;
-}
+bool Kernel::any_alive() const { return alive_ != 0; }
 
 bool Kernel::await(Process& p, uint32_t name) {
   if (name < posted_.size() && posted_[name]) return true;
-  p.state = TaskState::kBlocked;
+  set_state(p, TaskState::kBlocked);
   p.blocked_on = BlockReason::kAwait;
   p.block_arg = name;
   return false;

@@ -183,11 +183,11 @@ void Kernel::report(StatSink& s) const {
   s.counter("oom_kills", oom_kills_, "processes", "Processes killed because memory ran out");
   {
     StatSink::Scope m(s, "memory");
-    s.counter("frames_total", frames_.total(), "frames", "4 KiB frames of simulated physical memory");
-    s.counter("frames_in_use", frames_.in_use(), "frames", "Frames allocated at the end of the run");
-    s.counter("frames_peak", frames_.peak(), "frames", "Most frames allocated at any time");
-    s.counter("table_pages", mem_.tables_in_use(), "frames", "Page-table pages allocated at the end of the run");
-    s.counter("page_cache_pages", page_cache_.size(), "frames", "Pages held by the page cache (files, shared memory)");
+    s.gauge("frames_total", frames_.total(), "frames", "4 KiB frames of simulated physical memory");
+    s.gauge("frames_in_use", frames_.in_use(), "frames", "Frames allocated at the end of the run");
+    s.gauge("frames_peak", frames_.peak(), "frames", "Most frames allocated at any time");
+    s.gauge("table_pages", mem_.tables_in_use(), "frames", "Page-table pages allocated at the end of the run");
+    s.gauge("page_cache_pages", page_cache_.size(), "frames", "Pages held by the page cache (files, shared memory)");
   }
   if (params_.copy.engine != CopyEngineKind::kCpuNt || params_.copy.zero_engine != ZeroEngineKind::kCopy) {
     StatSink::Scope e(s, "copy_engine");
@@ -202,23 +202,24 @@ void Kernel::report(StatSink& s) const {
   }
   for (size_t i = 0; i < fork_log_.size(); ++i) {
     const ForkRecord& r = fork_log_[i];
+    if (!s.keep_record("forks." + std::to_string(i))) continue;  // a region lists its own forks
     StatSink::Scope e(s, "forks." + std::to_string(i));
-    s.counter("parent", r.parent, "pid", "Process that forked");
-    s.counter("child", r.child, "pid", "Process created");
-    s.counter("start_cycle", r.start_cycle, "cycles", "When the parent entered fork");
-    s.counter("cycles", r.cycles, "cycles", "Latency of the fork system call");
-    s.counter("ptes_copied", r.ptes_copied, "PTEs", "4 KiB page-table entries copied");
-    s.counter("pmds_copied", r.pmds_copied, "PMDs", "Huge PMDs copied");
-    s.counter("puds_copied", r.puds_copied, "PUDs", "1 GiB hugetlb entries copied");
-    s.counter("pt_pages", r.pt_pages, "pages", "Page-table pages allocated for the child (deposits included)");
-    s.counter("vmas_copied", r.vmas_copied, "VMAs", "VMAs duplicated into the child");
-    s.counter("vmas_skipped", r.vmas_skipped, "VMAs", "VMAs left out (MADV_DONTFORK)");
-    s.counter("shootdowns", r.shootdowns, "IPIs", "IPIs sent to flush the parent's TLB on other cores");
+    s.gauge("parent", r.parent, "pid", "Process that forked");
+    s.gauge("child", r.child, "pid", "Process created");
+    s.gauge("start_cycle", r.start_cycle, "cycles", "When the parent entered fork");
+    s.gauge("cycles", r.cycles, "cycles", "Latency of the fork system call");
+    s.gauge("ptes_copied", r.ptes_copied, "PTEs", "4 KiB page-table entries copied");
+    s.gauge("pmds_copied", r.pmds_copied, "PMDs", "Huge PMDs copied");
+    s.gauge("puds_copied", r.puds_copied, "PUDs", "1 GiB hugetlb entries copied");
+    s.gauge("pt_pages", r.pt_pages, "pages", "Page-table pages allocated for the child (deposits included)");
+    s.gauge("vmas_copied", r.vmas_copied, "VMAs", "VMAs duplicated into the child");
+    s.gauge("vmas_skipped", r.vmas_skipped, "VMAs", "VMAs left out (MADV_DONTFORK)");
+    s.gauge("shootdowns", r.shootdowns, "IPIs", "IPIs sent to flush the parent's TLB on other cores");
     StatSink::Scope st(s, "steps");
     for (size_t k = 0; k < static_cast<size_t>(Step::kCount); ++k)
       if (reported(static_cast<Step>(k)))
-        s.counter(step_name(static_cast<Step>(k)), r.cost.step(static_cast<Step>(k)), "cycles",
-                  "Cycles of the fork spent in this step");
+        s.gauge(step_name(static_cast<Step>(k)), r.cost.step(static_cast<Step>(k)), "cycles",
+                "Cycles of the fork spent in this step");
   }
   if (overlays_) overlays_->report(s);
   if (locks_) {
@@ -234,8 +235,8 @@ void Kernel::report(StatSink& s) const {
     StatSink::Scope st(s, "steps");
     for (size_t k = 0; k < static_cast<size_t>(Step::kCount); ++k)
       if (reported(static_cast<Step>(k)))
-        s.value(step_name(static_cast<Step>(k)), static_cast<double>(fault_steps_[i].step(static_cast<Step>(k))) / h.count(),
-              "cycles", "Mean cycles per fault of this outcome spent in this step");
+        s.ratio(step_name(static_cast<Step>(k)), fault_steps_[i].step(static_cast<Step>(k)), h.count(), "cycles",
+                "Mean cycles per fault of this outcome spent in this step");
   }
 }
 

@@ -1,5 +1,5 @@
-// The VMAs of one address space, sorted by address in a flat vector (a process has tens to
-// thousands of VMAs; lookups are binary searches, edits are rare). Splits and merges follow
+// The VMAs of one address space, sorted by address (VmaSeq: chunks, so that edits anywhere in
+// a list of 100,000 VMAs stay cheap; lookups are binary searches). Splits and merges follow
 // Linux: an operation on part of a VMA splits it, and equal neighbours merge again.
 #pragma once
 
@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "models/kernel/vma.h"
+#include "models/kernel/vma_seq.h"
 
 namespace cowsim {
 
@@ -21,18 +22,21 @@ class VmaList {
   void remove(uint64_t start, uint64_t end, const std::function<void(const Vma&)>& removed);
   // Splits VMAs at start and end so [start, end) is covered by whole VMAs, calls `edit` on each,
   // then merges neighbours that became equal. Returns false if [start, end) has holes (edits
-  // are still applied to the mapped parts, as Linux does before returning ENOMEM).
+  // are still applied to the mapped parts, as Linux does before returning ENOMEM). `edit` must
+  // not change a VMA's range.
   bool update(uint64_t start, uint64_t end, const std::function<void(Vma&)>& edit);
   bool fully_mapped(uint64_t start, uint64_t end) const;
 
-  const std::vector<Vma>& vmas() const { return vmas_; }
-  std::vector<Vma>& vmas() { return vmas_; }
+  // In address order. Appending with push_back must keep the order (fork copies a list).
+  const VmaSeq& vmas() const { return vmas_; }
+  VmaSeq& vmas() { return vmas_; }
   void clear() { vmas_.clear(); }
 
  private:
   void split_at(uint64_t addr);
   void merge_around(uint64_t start, uint64_t end);
-  std::vector<Vma> vmas_;
+  VmaSeq vmas_;
+  std::vector<Vma> run_;  // merge_around's scratch
 };
 
 }  // namespace cowsim

@@ -129,7 +129,7 @@ void DramChannels::report(StatSink& s) const {
       s.counter("bytes", n.bytes, "bytes", "Bytes this source moved");
       s.counter("delayed", n.delayed, "requests", "Requests that waited for the channel");
       s.counter("wait_cycles", n.wait_cycles, "cycles", "Cycles these requests waited for the channel (queueing delay)");
-      s.counter("max_wait", n.max_wait, "cycles", "Longest wait of one request");
+      s.gauge("max_wait", n.max_wait, "cycles", "Longest wait of one request");
     }
   };
   users(totals_, "");

@@ -89,6 +89,8 @@ int run(const Args& args) {
       "sample-interval", po::value<std::string>(),
       "also write timeseries.csv: memory and counts per DURATION of simulated time (10us, 1ms, or cycles)")(
       "histograms", po::value<std::string>(), "also write every latency histogram's bins as CSV: FILE.csv, or a folder")(
+      "warmup-records", po::value<std::string>(), "statistics start after the first N records of the trace (file order)")(
+      "warmup-accesses", po::value<std::string>(), "statistics start after the first N memory accesses (file order, ranges expanded)")(
       "quiet,q", "print nothing on success (and no progress line)")(
       "max-accesses", po::value<std::string>(), "refuse a run of more memory accesses than this (ranges expanded; K/M/G suffixes)")(
       "max-host-memory", po::value<std::string>(), "refuse or stop a run that needs more host memory (bytes, K/M/G suffixes; default: available memory)");
@@ -122,6 +124,8 @@ int run(const Args& args) {
     ro.sample_interval = parse_duration(vm["sample-interval"].as<std::string>(), cfg.core.frequency_mhz, "--sample-interval");
   ro.progress = progress_wanted(vm.count("quiet") > 0);
   ro.check = vm.count("check") > 0;
+  ro.warmup_records = size_option(vm, "warmup-records", 0);
+  ro.warmup_accesses = size_option(vm, "warmup-accesses", 0);
   RunResult r = simulate(cfg, effective, src, names, vm.count("strict") > 0,
                          vm.count("vcd") ? vm["vcd"].as<std::string>() : "", ro);
   if (folder == OutputFolder::kEarlierRun && !vm.count("quiet"))

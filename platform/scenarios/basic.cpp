@@ -91,14 +91,22 @@ class ForkCow final : public Scenario {
     uint64_t parent_bytes = heap_ / kPage * parent_writes_ / 100 * kPage;
     p.mmap_anon(1, kHeapBase, heap_);
     advise_thp(p, thp_, 1, kHeapBase, heap_);
+    p.roi_begin(1, "populate");
     p.write(1, kHeapBase, heap_);
+    p.roi_end(1, "populate");
+    p.roi_begin(1, "fork");
     p.fork(1, 2);
+    p.roi_end(1, "fork");
     p.snapshot(2, "after-fork");
+    p.roi_begin(2, "child_writes");
     if (child_bytes) p.write(2, kHeapBase, child_bytes);
+    p.roi_end(2, "child_writes");
     p.snapshot(2, "after-child-writes");
     p.exit(2);
     p.wait(1, 2);
+    p.roi_begin(1, "parent_writes");
     if (parent_bytes) p.write(1, kHeapBase, parent_bytes);
+    p.roi_end(1, "parent_writes");
     p.exit(1);
   }
 

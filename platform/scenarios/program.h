@@ -48,6 +48,9 @@ class RecordSink {
     r.name = names_.intern(name);
   }
   void span_end(uint32_t pid, const std::string& name) { named(pid, trace::Op::kSpanEnd, name); }
+  // A region of interest (stats.json's regions.NAME): the phase a scenario's question is about.
+  void roi_begin(uint32_t pid, const std::string& name) { named(pid, trace::Op::kRoiBegin, name); }
+  void roi_end(uint32_t pid, const std::string& name) { named(pid, trace::Op::kRoiEnd, name); }
 
  protected:
   virtual trace::Record& push() = 0;

@@ -54,12 +54,22 @@ class RandomAccess final : public Scenario {
         walks += stat(core, "walks");
         pte_reads += stat(core, "walker.pte_reads");
       }
-    // Populating touches each page (4 KiB or huge) once: a walk that faults, the fault, and
-    // the walk that retries. Nothing else walks before the measured phase, so its walks are
-    // the rest. (A region of interest will measure this directly once trace records have one.)
-    uint64_t populate_faults = stat(s, "processes.1.faults.anon_zero_fill") + stat(s, "processes.1.faults.thp_zero_fill");
-    uint64_t populate_walks = 2 * populate_faults;
-    uint64_t measured = walks >= populate_walks ? walks - populate_walks : 0;
+    // The phases are regions (regions.populate, regions.measured): the measured phase's walks
+    // and their latency come from its own region, without the population's.
+    auto region_walks = [&](const char* region, std::string* busiest) {
+      uint64_t n = 0, most = 0;
+      const std::string path = std::string("regions.") + region;
+      if (s.contains("regions") && s["regions"].contains(region))
+        for (const auto& [id, core] : s["regions"][region]["cores"].items()) {
+          const uint64_t w = stat(core, "walks");
+          n += w;
+          if (busiest && w > most) most = w, *busiest = path + ".cores." + id;
+        }
+      return n;
+    };
+    std::string busiest;  // the core that ran the measured phase's walks
+    const uint64_t populate_walks = region_walks("populate", nullptr);
+    const uint64_t measured = region_walks("measured", &busiest);
     uint32_t pid = fork_ ? 2 : 1;
     std::string proc = "processes." + std::to_string(pid) + ".faults.";
     r["heap"] = heap_;
@@ -73,6 +83,8 @@ class RandomAccess final : public Scenario {
     r["measured_walks_per_access"] = static_cast<double>(measured) / static_cast<double>(accesses_);
     r["measured_cow_copy"] = fork_ ? stat(s, proc + "cow_copy") : 0;
     r["measured_thp_copy"] = fork_ ? stat(s, proc + "thp_copy") : 0;
+    r["measured_walk_latency_p50_cycles"] = busiest.empty() ? 0 : stat(s, busiest + ".walker.latency.p50");
+    r["measured_walk_latency_p99_cycles"] = busiest.empty() ? 0 : stat(s, busiest + ".walker.latency.p99");
     r["walk_latency_mean_cycles"] = 0.0;
     if (walks) {
       double sum = 0;
@@ -95,6 +107,10 @@ class RandomAccess final : public Scenario {
                                (unsigned long long)walks, (unsigned long long)populate_walks,
                                (unsigned long long)measured, r["measured_walks_per_access"].get<double>(),
                                r["walk_latency_mean_cycles"].get<double>()));
+    if (measured)
+      rep.lines.push_back(format("  measured phase (regions.measured): walk latency p50 %llu, p99 %llu cycles",
+                                 (unsigned long long)r["measured_walk_latency_p50_cycles"].get<uint64_t>(),
+                                 (unsigned long long)r["measured_walk_latency_p99_cycles"].get<uint64_t>()));
     if (fork_)
       rep.lines.push_back(format("  measured phase (the child): %.1f us, %llu CoW copies of 4 KiB, %llu of 2 MiB",
                                  r["measured_usec"].get<double>(), (unsigned long long)r["measured_cow_copy"].get<uint64_t>(),
@@ -110,12 +126,17 @@ class RandomAccess final : public Scenario {
                        std::to_string(heap_) + "), got " + std::to_string(stride_));
     p.mmap_anon(1, kHeapBase, heap_);
     advise_thp(p, thp_, 1, kHeapBase, heap_);
+    p.roi_begin(1, "populate");
     p.write(1, kHeapBase, heap_);
+    p.roi_end(1, "populate");
     uint32_t pid = 1;
     if (fork_) {
+      p.roi_begin(1, "fork");
       p.fork(1, 2);
+      p.roi_end(1, "fork");
       pid = 2;
     }
+    p.roi_begin(pid, "measured");
     // Slots are 8-byte aligned and end inside the heap: no access straddles a page.
     const uint64_t slots = (heap_ - 8) / stride_ + 1;
     const uint64_t seed = derive_seed(ctx.seed, kPurposeAccesses);
@@ -136,6 +157,7 @@ class RandomAccess final : public Scenario {
         out.access(pid, store ? trace::Op::kWrite : trace::Op::kRead, kHeapBase + slot * stride);
       }
     });
+    p.roi_end(pid, "measured");
     if (fork_) {
       p.exit(2);
       p.wait(1, 2);

@@ -161,7 +161,9 @@ class RedisBgsave final : public Scenario {
 
     p.mmap_anon(kServer, kHeapBase, dataset_);
     advise_thp(p, thp_, kServer, kHeapBase, dataset_);
+    p.roi_begin(kServer, "populate");
     p.write(kServer, kHeapBase, dataset_);
+    p.roi_end(kServer, "populate");
     auto keys_of = std::make_shared<KeyChooser>(*this, ctx.seed);
     // SETs before the fork: the first arrives as the server is ready, then one every 1/write_rate.
     p.loop(writes_before_, [this, keys_of](uint64_t i, Iteration& out) {
@@ -170,8 +172,11 @@ class RedisBgsave final : public Scenario {
       write_value(out, keys_of->key(i));
       out.span_end(kServer, kSet);
     });
+    p.roi_begin(kServer, "fork");
     p.span_begin(kServer, kSave, trace::kSpanWindow);  // the save's SET arrivals count from here
     p.fork(kServer, kSaver);
+    p.roi_end(kServer, "fork");
+    p.roi_begin(kServer, "save");  // the save: the child's reads against the parent's writes
 
     // The child: read a chunk, then spend the time the disk takes to write it.
     uint64_t chunks = (dataset_ + kChunk - 1) / kChunk;
@@ -194,6 +199,7 @@ class RedisBgsave final : public Scenario {
     });
     p.post(kServer, kWritesDone);
     p.wait(kServer, kSaver);
+    p.roi_end(kServer, "save");
     p.span_end(kServer, kSave);
     // SETs after the save: the first arrives as the child is reaped.
     const uint64_t first = before + writes;

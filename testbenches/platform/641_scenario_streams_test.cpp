@@ -45,11 +45,12 @@ TEST(ScenarioStream, FortyGigabyteRedisStreamsWithoutMaterialising) {
   Count c = count("redis-bgsave", {"dataset=40G"});
   // Defaults: 10000 writes/s, disk 500 MiB/s, 200-byte values, 1 MiB chunks.
   //   save = 40 GiB / 500 MiB/s = 81.92 s -> 819200 writes, 40960 chunks.
-  //   parent: mmap, populate, 1000 x (span begin, write, span end) before the save,
-  //           span window, fork, 819200 x (span begin, write, span end), post, wait, span end,
-  //           1000 x (span begin, write, span end) after it, exit
+  //   parent: mmap, roi begin/end populate around the populate, 1000 x (span begin, write,
+  //           span end) before the save, roi begin fork, span window, fork, roi end fork, roi
+  //           begin save, 819200 x (span begin, write, span end), post, wait, roi end save, span
+  //           end, 1000 x (span begin, write, span end) after it, exit
   //   child:  40960 x (read, compute), await, snapshot, exit
-  EXPECT_EQ(c.records, 2 + 3 * 1000 + 2 + 3 * 819200 + 3 + 3 * 1000 + 1 + 2 * 40960 + 3);
+  EXPECT_EQ(c.records, 4 + 3 * 1000 + 5 + 3 * 819200 + 4 + 3 * 1000 + 1 + 2 * 40960 + 3);
   // populate 40 GiB (one store per page) + 4 stores per 200-byte value + the child's reads.
   EXPECT_EQ(c.accesses, 10485760 + (1000 + 819200 + 1000) * 4 + 10485760);
   // 1.7 M records materialised would be ~70 MB; the stream holds one iteration.

@@ -74,6 +74,18 @@ TEST_F(Invariants, AConsistentModelPassesEveryCheck) {
   EXPECT_NO_THROW(checker().check_all());
 }
 
+// 7. Scheduler counts.
+TEST_F(Invariants, AQueuedProcessMadeBlockedBehindTheSchedulersBackIsCaught) {
+  Process& p = one_page();
+  k().fork(p, 2, false, 0, Cycles{0});  // one core: pids 1 and 2 queued on core 0, load 2
+  EXPECT_NO_THROW(checker().check_scheduler());
+  k().exit(p, "killed", Cycles{0});     // killed while queued: the entry stays, dropped lazily
+  EXPECT_NO_THROW(checker().check_scheduler());
+  k().process(2)->state = TaskState::kBlocked;  // not through the kernel: counts now stale
+  EXPECT_EQ(violation([&] { checker().check_scheduler(); }),
+            "invariant violated (end of run): pid 2 is in core 0's run queue but is not runnable on that core");
+}
+
 // 1. Frame accounting.
 TEST_F(Invariants, AFrameOnTheFreeListWithAReferenceIsCaught) {
   one_page();

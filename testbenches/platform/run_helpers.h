@@ -23,7 +23,8 @@ struct CliResult {
 // Runs the cowsim binary with `args` (a shell-quoted string).
 CliResult cli(const std::string& args);
 
-// stats.json without the host-time statistics, which differ from run to run.
+// stats.json without the host-time statistics (regions' and snapshots' too), which differ from
+// run to run.
 nlohmann::json stable_stats(const std::string& path);
 
 uint64_t at(const nlohmann::json& j, const std::string& dotted);

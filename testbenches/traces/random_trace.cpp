@@ -107,6 +107,8 @@ struct Gen {
       case Op::kPost:
       case Op::kAwait:
       case Op::kSnapshot:
+      case Op::kRoiBegin:
+      case Op::kRoiEnd:
         r.name = name();
         break;
       case Op::kSpanBegin:
@@ -182,8 +184,10 @@ std::string random_spelling(std::mt19937_64& rng, const std::vector<Record>& rec
   for (const Record& r : records) {
     if (sp.chance(10)) text += sp.chance(50) ? "\n" : "# a comment line\n";
     const bool window = r.op == Op::kSpanBegin && r.flags == kSpanWindow;
-    std::string line = (sp.chance(10) ? sp.space() : "") + sp.number(r.pid, false) + sp.space() +
-                       (window ? "span" + sp.space() + "window" : op_name(r.op));
+    // Two-word ops ("span begin", "roi end") may be spelt with any blank run between the words.
+    std::string op = window ? "span window" : op_name(r.op);
+    if (const auto blank = op.find(' '); blank != std::string::npos) op.replace(blank, 1, sp.space());
+    std::string line = (sp.chance(10) ? sp.space() : "") + sp.number(r.pid, false) + sp.space() + op;
     auto add = [&](const std::string& field) { line += sp.space() + field; };
     switch (r.op) {
       case Op::kMmap:
@@ -220,6 +224,8 @@ std::string random_spelling(std::mt19937_64& rng, const std::vector<Record>& rec
       case Op::kPost:
       case Op::kAwait:
       case Op::kSnapshot:
+      case Op::kRoiBegin:
+      case Op::kRoiEnd:
         add(names[r.name]);
         break;
       case Op::kSpanBegin:

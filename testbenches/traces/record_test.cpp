@@ -43,7 +43,7 @@ TEST(NameTable, ManyNames) {
 
 TEST(Record, Spellings) {
   const char* ops[] = {"mmap", "munmap", "mprotect", "madvise", "r", "w", "x", "compute", "fork",
-                       "vfork", "exec", "exit", "wait", "cpu", "post", "await", "snapshot"};
+                       "vfork", "exec", "exit", "wait", "cpu", "post", "await", "snapshot", "span begin", "span end", "roi begin", "roi end"};
   for (size_t i = 0; i < std::size(ops); ++i) EXPECT_STREQ(op_name(static_cast<Op>(i)), ops[i]);
   EXPECT_STREQ(advice_name(Advice::kWipeonfork), "wipeonfork");
   EXPECT_STREQ(advice_name(Advice::kDontneed), "dontneed");

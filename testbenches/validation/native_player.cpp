@@ -540,6 +540,8 @@ void register_process(ProcSlot& s, pid_t pid) {
       case Op::kRead:
       case Op::kWrite: do_access(st); break;
       case Op::kCompute: break;
+      case Op::kRoiBegin:  // region marks only split cowsim's statistics
+      case Op::kRoiEnd: break;
       case Op::kFork: {
         ProcSlot& child = slots[st.arg];
         pid_t pid = fork();
