@@ -37,7 +37,16 @@ System::System(sc_core::sc_module_name name, const SimConfig& cfg, trace::NameTa
     caches_.push_back(std::make_unique<CachesModule>(("caches" + n).c_str(), cfg.memory.caches, cycle_,
                                                       cfg.seed + 64 * i + 56, phys_, llc_.get()));
   }
+  // One core cannot contend with itself (DramChannels never queues a core behind its own
+  // requests): the channels exist only with two or more, so single-core runs pay nothing.
+  if (cfg.memory.caches.dram.contention && cfg.cores > 1) {
+    const DramParams& d = cfg.memory.caches.dram;
+    channels_ = std::make_unique<DramChannels>(d.map, d.channel_bandwidth, cfg.core.frequency_mhz, cfg.cores);
+    kernel_.attach_channels(channels_.get());
+  }
   for (unsigned i = 0; i < cfg.cores; ++i) {
+    if (channels_)
+      caches_[i]->hierarchy().attach_channels(channels_.get(), TimeRef{&cores_[i]->clock().base, &cores_[i]->clock().offset}, i);
     cores_[i]->mmu.bind(tlbs_[i]->cpu);
     cores_[i]->os.bind(kernel_module_.os);
     cores_[i]->fault.bind(kernel_module_.fault);
@@ -73,6 +82,10 @@ void System::report(StatSink& s) const {
   if (llc_) {
     StatSink::Scope l(s, "llc");
     llc_->report(s);
+  }
+  if (channels_) {
+    StatSink::Scope d(s, "dram");
+    channels_->report(s);
   }
   {
     StatSink::Scope k(s, "kernel");

@@ -15,6 +15,7 @@
 #include "models/kernel/kernel.h"
 #include "models/kernel/kernel_module.h"
 #include "models/memory/caches.h"
+#include "models/memory/dram_channels.h"
 #include "models/memory/memory.h"
 #include "models/memory/physical_memory.h"
 #include "models/tlb/tlb_module.h"
@@ -38,7 +39,7 @@ class System : public sc_core::sc_module {
   const std::vector<std::unique_ptr<Core>>& cores() const { return cores_; }
   const std::vector<std::unique_ptr<TlbModule>>& tlbs() const { return tlbs_; }
   const std::vector<std::unique_ptr<WalkerModule>>& walkers() const { return walkers_; }
-  void report(StatSink& s) const;  // cores.* and kernel.*, and spans.* when the trace has spans
+  void report(StatSink& s) const;  // cores.*, kernel.*, dram.* with contention, spans.* when the trace has spans
   const SpanStats& spans() const { return spans_; }
   // Where `roi begin` / `roi end` records go (platform/marks.h); before the simulation starts.
   void on_mark(MarkHook hook) { marks_ = std::move(hook); }
@@ -53,6 +54,7 @@ class System : public sc_core::sc_module {
   SpanStats spans_;
   MarkHook marks_;
   std::unique_ptr<Cache> llc_;  // the shared LLC, when there is one
+  std::unique_ptr<DramChannels> channels_;  // memory.dram.contention: the channels all cores share
   std::vector<std::unique_ptr<Core>> cores_;
   std::vector<std::unique_ptr<TlbModule>> tlbs_;
   std::vector<std::unique_ptr<WalkerModule>> walkers_;

@@ -133,6 +133,11 @@ def stats_table(cowsim):
         # Span statistics (docs/trace-format.md, "Spans"): a trace with spans and a window span.
         subprocess.run([cowsim, "run", str(ROOT / "traces/examples/spans.cwt"), "-q", "--out", out + "/s"], check=True)
         lines += [l for l in pathlib.Path(out, "s", "stats.txt").read_text().splitlines() if l.startswith("spans.")]
+        # Contention (docs/memory-contention.md): only with two or more cores.
+        subprocess.run([cowsim, "run", "--scenario", "fork-cow", "--param", "heap=4M", "--set", "cores=2", "-q",
+                        "--out", out + "/c"], check=True)
+        lines += [l for l in pathlib.Path(out, "c", "stats.txt").read_text().splitlines()
+                  if l.startswith(("dram.", "kernel.locks.")) or re.search(r"\.steps\.(dram|lock)_wait ", l)]
     rows = {}
     for line in lines:
         path, rest = line.split(" ", 1)
@@ -145,6 +150,7 @@ def stats_table(cowsim):
         path = re.sub(r"^spans\.<name>\.processes\.\d+\.", "spans.<name>.processes.<pid>.", path)
         path = re.sub(r"^processes\.\d+\.", "processes.<pid>.", path)
         path = re.sub(r"^cores\.\d+\.", "cores.<n>.", path)
+        path = re.sub(r"^dram\.channels\.\d+\.", "dram.channels.<i>.", path)
         path = re.sub(r"^kernel\.faults\.[a-z_]+\.", "kernel.faults.<outcome>.", path)
         path = re.sub(r"^kernel\.forks\.\d+\.", "kernel.forks.<i>.", path)
         path = re.sub(r"\.faults_by_error_code\.0x[0-9a-f]+$", ".faults_by_error_code.<code>", path)

@@ -52,6 +52,7 @@ class Core : public sc_core::sc_module, private ExecEnv {
   void record_marks(const MarkHook* m) { marks_ = m; }  // before elaboration ends
   const std::vector<WaveEvent>& wave() const { return wave_; }
   uint64_t accesses() const { return exec_ ? exec_->accesses() : 0; }
+  const CoreClock& clock() const { return clock_; }  // its local time (shared DRAM channels read it)
   uint64_t records() const { return exec_ ? exec_->records() : 0; }
   // What stopped this core's thread with an exception, if anything did.
   std::exception_ptr error() const { return error_; }

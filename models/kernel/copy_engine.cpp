@@ -70,18 +70,24 @@ void EngineCounters::report(StatSink& s) const {
 
 // ---------------------------------------------------------------- cpu_nt
 
-void CpuNtCopyEngine::copy(Pfn, Pfn, uint64_t bytes, unsigned, Cost& c) {
-  if (bytes == kPageSize) return c.add(Step::kCopy, cost_.page_copy);
-  if (bytes == kHugePageSize) return c.add(Step::kCopy, cost_.huge_copy);
-  if (bytes == kGiantPageSize) return c.add(Step::kCopy, cost_.giant_copy);
-  bad_size(bytes);
+void CpuNtCopyEngine::copy(Pfn src, Pfn dst, uint64_t bytes, unsigned core, Cost& c) {
+  uint64_t cyc = 0;
+  if (bytes == kPageSize) cyc = cost_.page_copy;
+  else if (bytes == kHugePageSize) cyc = cost_.huge_copy;
+  else if (bytes == kGiantPageSize) cyc = cost_.giant_copy;
+  else bad_size(bytes);
+  contend(src, bytes, dst, bytes, cyc > latency_ ? cyc - latency_ : 0, core, DramUser::kCopy, c);
+  c.add(Step::kCopy, cyc);
 }
 
-void CpuNtCopyEngine::zero(Pfn, uint64_t bytes, unsigned, Cost& c) {
-  if (bytes == kPageSize) return c.add(Step::kZero, cost_.page_zero);
-  if (bytes == kHugePageSize) return c.add(Step::kZero, cost_.huge_zero);
-  if (bytes == kGiantPageSize) return c.add(Step::kZero, cost_.giant_zero);
-  bad_size(bytes);
+void CpuNtCopyEngine::zero(Pfn dst, uint64_t bytes, unsigned core, Cost& c) {
+  uint64_t cyc = 0;
+  if (bytes == kPageSize) cyc = cost_.page_zero;
+  else if (bytes == kHugePageSize) cyc = cost_.huge_zero;
+  else if (bytes == kGiantPageSize) cyc = cost_.giant_zero;
+  else bad_size(bytes);
+  contend(Pfn{0}, 0, dst, bytes, cyc > latency_ ? cyc - latency_ : 0, core, DramUser::kZero, c);
+  c.add(Step::kZero, cyc);
 }
 
 // ---------------------------------------------------------------- cpu
@@ -99,14 +105,17 @@ uint64_t CpuCopyEngine::cycles(uint64_t latency_sum, uint64_t dram_lines) const 
 void CpuCopyEngine::copy(Pfn src, Pfn dst, uint64_t bytes, unsigned core, Cost& c) {
   MemoryHierarchy& h = need(core);
   const uint64_t s = frame_address(src).value, d = frame_address(dst).value;
-  uint64_t sum = 0, dram = 0;
+  uint64_t sum = 0, reads = 0, writes = 0;
   for (uint64_t off = 0; off < bytes; off += kLine) {
     AccessResult r = h.access(PhysAddr{s + off}, false, Source::kKernel);
     AccessResult w = h.access(PhysAddr{d + off}, true, Source::kKernel);
     sum += r.latency.value + w.latency.value;
-    dram += (r.where == Level::kDram) + (w.where == Level::kDram);
+    reads += r.where == Level::kDram;
+    writes += w.where == Level::kDram;
   }
+  const uint64_t dram = reads + writes;
   const uint64_t cyc = cycles(sum, dram);
+  if (dram) contend(src, reads * kLine, dst, writes * kLine, cyc, core, DramUser::kCopy, c);
   ++n_.copies;
   n_.copy_bytes += bytes;
   n_.busy_cycles += cyc;
@@ -124,6 +133,7 @@ void CpuCopyEngine::zero(Pfn dst, uint64_t bytes, unsigned core, Cost& c) {
     dram += w.where == Level::kDram;
   }
   const uint64_t cyc = cycles(sum, dram);
+  if (dram) contend(Pfn{0}, 0, dst, dram * kLine, cyc, core, DramUser::kZero, c);
   ++n_.zeroes;
   n_.zero_bytes += bytes;
   n_.busy_cycles += cyc;
@@ -139,11 +149,18 @@ void CpuCopyEngine::report(StatSink& s) const {
 
 // ---------------------------------------------------------------- dma
 
-uint64_t DmaCopyEngine::run(Pfn dst, uint64_t bytes, uint64_t moved) {
+uint64_t DmaCopyEngine::run(Pfn src, Pfn dst, uint64_t bytes, uint64_t moved, unsigned core, Cost& c) {
   const uint64_t inv = invalidate_range(dst, bytes);
   const uint64_t coh = inv * p_.invalidate_line;
   const uint64_t transfer = dram_.latency + div_ceil(moved, p_.dma_bandwidth);
   uint64_t cyc = p_.dma_setup + transfer + coh;
+  {
+    Cost at;  // the engine starts moving bytes after the descriptor is written
+    at.set_start(c.now() + p_.dma_setup);
+    const bool copy = moved > bytes;
+    contend(src, copy ? bytes : 0, dst, bytes, transfer - dram_.latency, core, copy ? DramUser::kCopy : DramUser::kZero, at);
+    c.add(Step::kDramWait, at.step(Step::kDramWait));
+  }
   if (p_.dma_wait == DmaWait::kSleep) {
     cyc += 2ull * cost_.context_switch;
     ++sleeps_;
@@ -156,16 +173,16 @@ uint64_t DmaCopyEngine::run(Pfn dst, uint64_t bytes, uint64_t moved) {
   return cyc;
 }
 
-void DmaCopyEngine::copy(Pfn, Pfn dst, uint64_t bytes, unsigned, Cost& c) {
+void DmaCopyEngine::copy(Pfn src, Pfn dst, uint64_t bytes, unsigned core, Cost& c) {
   ++n_.copies;
   n_.copy_bytes += bytes;
-  c.add(Step::kCopy, run(dst, bytes, 2 * bytes));
+  c.add(Step::kCopy, run(src, dst, bytes, 2 * bytes, core, c));
 }
 
-void DmaCopyEngine::zero(Pfn dst, uint64_t bytes, unsigned, Cost& c) {
+void DmaCopyEngine::zero(Pfn dst, uint64_t bytes, unsigned core, Cost& c) {
   ++n_.zeroes;
   n_.zero_bytes += bytes;
-  c.add(Step::kZero, run(dst, bytes, bytes));
+  c.add(Step::kZero, run(Pfn{0}, dst, bytes, bytes, core, c));
 }
 
 void DmaCopyEngine::report(StatSink& s) const {
@@ -200,7 +217,7 @@ uint64_t RowCloneCopyEngine::coherence(Pfn src, Pfn dst, uint64_t bytes) {
   return cyc;
 }
 
-void RowCloneCopyEngine::copy(Pfn src, Pfn dst, uint64_t bytes, unsigned, Cost& c) {
+void RowCloneCopyEngine::copy(Pfn src, Pfn dst, uint64_t bytes, unsigned core, Cost& c) {
   if (bytes % kPageSize) bad_size(bytes);
   uint64_t cyc = coherence(src, dst, bytes);
   uint64_t cpu_pages = 0;
@@ -217,6 +234,7 @@ void RowCloneCopyEngine::copy(Pfn src, Pfn dst, uint64_t bytes, unsigned, Cost& 
   }
   if (cpu_pages) {  // the rest streams through the core as cpu_nt does, in one go
     const uint64_t stream = dram_stream_cycles(dram_, 2 * cpu_pages * kPageSize).value;
+    contend(src, cpu_pages * kPageSize, dst, cpu_pages * kPageSize, stream - dram_.latency, core, DramUser::kCopy, c);
     cycles_[static_cast<size_t>(Mode::kCpu)] += stream;
     cyc += stream;
   }
@@ -260,6 +278,11 @@ void SplitCopyEngine::attach_caches(unsigned core, MemoryHierarchy* h) {
   zeroer_->attach_caches(core, h);
 }
 
+void SplitCopyEngine::attach_channels(DramChannels* channels) {
+  copier_->attach_channels(channels);
+  zeroer_->attach_channels(channels);
+}
+
 void SplitCopyEngine::report(StatSink& s) const {
   copier_->report(s);
   zeroer_->report(s);
@@ -269,7 +292,7 @@ namespace {
 std::unique_ptr<CopyEngine> make_one(CopyEngineKind kind, const CopyEngineParams& p, const DramParams& d,
                                      const KernelCosts& cost) {
   switch (kind) {
-    case CopyEngineKind::kCpuNt: return std::make_unique<CpuNtCopyEngine>(cost);
+    case CopyEngineKind::kCpuNt: return std::make_unique<CpuNtCopyEngine>(cost, d.latency);
     case CopyEngineKind::kCpu: return std::make_unique<CpuCopyEngine>(p, d);
     case CopyEngineKind::kDma: return std::make_unique<DmaCopyEngine>(p, d, cost);
     case CopyEngineKind::kRowClone: return std::make_unique<RowCloneCopyEngine>(p, d, cost);

@@ -13,6 +13,7 @@
 #include "models/common/types.h"
 #include "models/kernel/cost.h"
 #include "models/kernel/kernel_params.h"
+#include "models/memory/dram_channels.h"
 #include "models/memory/dram_map.h"
 
 namespace cowsim {
@@ -31,6 +32,8 @@ class CopyEngine {
   // copies through them, dma and rowclone keep them coherent. Without any (unit tests of the
   // kernel alone) the coherence work finds nothing cached.
   virtual void attach_caches(unsigned core, MemoryHierarchy* h);
+  // The memory channels all cores share (memory.dram.contention); null: transfers never wait.
+  virtual void attach_channels(DramChannels* channels) { channels_ = channels; }
   // Counters under the current scope; cpu_nt reports none (the default's statistics stay as
   // they were).
   virtual void report(StatSink&) const {}
@@ -42,21 +45,31 @@ class CopyEngine {
   uint64_t clean_range(Pfn frame, uint64_t bytes);
   uint64_t invalidate_range(Pfn frame, uint64_t bytes);
   MemoryHierarchy* caches(unsigned core) const { return core < caches_.size() ? caches_[core] : nullptr; }
+  // With shared channels: a transfer of `read` bytes from `src` and `write` bytes to `dst` that
+  // streams for `own` cycles alone starts now (c.now()) and waits for the channels; the wait is
+  // added to `c` as its own step (dram_wait), before the transfer's own step.
+  void contend(Pfn src, uint64_t read, Pfn dst, uint64_t write, uint64_t own, unsigned core, DramUser who, Cost& c) {
+    if (channels_)
+      c.add(Step::kDramWait,
+            channels_->stream(c.now(), core, frame_address(src), read, frame_address(dst), write, own, who));
+  }
 
  private:
   std::vector<MemoryHierarchy*> caches_;
+  DramChannels* channels_ = nullptr;
 };
 
 // cpu_nt: the faulting core streams the page with non-temporal stores (Linux's clear_page_erms /
 // copy_page on x86-64), so the cost is the DRAM stream time of KernelCosts (derive_from).
 class CpuNtCopyEngine final : public CopyEngine {
  public:
-  explicit CpuNtCopyEngine(const KernelCosts& cost) : cost_(cost) {}
+  CpuNtCopyEngine(const KernelCosts& cost, uint32_t dram_latency) : cost_(cost), latency_(dram_latency) {}
   void copy(Pfn src, Pfn dst, uint64_t bytes, unsigned core, Cost& c) override;
   void zero(Pfn dst, uint64_t bytes, unsigned core, Cost& c) override;
 
  private:
   const KernelCosts& cost_;
+  uint32_t latency_;  // memory.dram.latency: before the first byte; the rest is the stream
 };
 
 // What every other engine counts (kernel.copy_engine.<name>.*).
@@ -99,7 +112,8 @@ class DmaCopyEngine final : public CopyEngine {
   void report(StatSink& s) const override;
 
  private:
-  uint64_t run(Pfn dst, uint64_t bytes, uint64_t moved);
+  // Cycles of one transfer (the dram_wait step goes to `c` directly).
+  uint64_t run(Pfn src, Pfn dst, uint64_t bytes, uint64_t moved, unsigned core, Cost& c);
   CopyEngineParams p_;
   DramParams dram_;
   const KernelCosts& cost_;
@@ -146,6 +160,7 @@ class SplitCopyEngine final : public CopyEngine {
   void copy(Pfn src, Pfn dst, uint64_t bytes, unsigned core, Cost& c) override { copier_->copy(src, dst, bytes, core, c); }
   void zero(Pfn dst, uint64_t bytes, unsigned core, Cost& c) override { zeroer_->zero(dst, bytes, core, c); }
   void attach_caches(unsigned core, MemoryHierarchy* h) override;
+  void attach_channels(DramChannels* channels) override;
   void report(StatSink& s) const override;
 
  private:

@@ -24,6 +24,8 @@ enum class Step : uint8_t {
   kZap,         // unmapping pages
   kSignal,      // signal delivery
   kReturn,      // exception return
+  kDramWait,    // waiting for a memory channel other cores keep busy (memory.dram.contention)
+  kLockWait,    // waiting for a kernel lock another core holds (kernel.locks)
   kCount
 };
 const char* step_name(Step s);
@@ -35,6 +37,10 @@ class Cost {
     total_ += cycles;
   }
   Cycles total() const { return Cycles{total_}; }
+  // The cycle the operation began (a fault's or fork's `now`), so a step knows when it runs:
+  // at start + the cycles of the steps before it. 0 where no caller said (no time-dependent step).
+  void set_start(uint64_t cycle) { start_ = cycle; }
+  uint64_t now() const { return start_ + total_; }
   uint64_t step(Step s) const { return steps_[static_cast<size_t>(s)]; }
   Cost& operator+=(const Cost& o) {
     for (size_t i = 0; i < steps_.size(); ++i) steps_[i] += o.steps_[i];
@@ -45,6 +51,7 @@ class Cost {
  private:
   std::array<uint64_t, static_cast<size_t>(Step::kCount)> steps_{};
   uint64_t total_ = 0;
+  uint64_t start_ = 0;
 };
 
 }  // namespace cowsim

@@ -33,6 +33,7 @@ Cycles Kernel::fork(Process& parent, uint32_t child_pid, bool vfork, unsigned co
   ++parent.syscalls;
   ++forks_;
   Cost c;
+  c.set_start(now.value);
   c.add(Step::kEntry, cost_.syscall);
   c.add(Step::kHandler, cost_.fork_base);
   unsigned child_core = least_loaded_core();  // before the child exists, so it does not count itself

@@ -19,7 +19,7 @@ const char* fault_outcome_name(FaultOutcome o) {
 
 const char* step_name(Step s) {
   static const char* names[] = {"entry", "handler", "table_alloc", "page_alloc", "zero", "copy", "pte_update",
-                                "rmap", "split", "flush", "ipi", "zap", "signal", "return"};
+                                "rmap", "split", "flush", "ipi", "zap", "signal", "return", "dram_wait", "lock_wait"};
   return names[static_cast<size_t>(s)];
 }
 
@@ -52,6 +52,8 @@ Kernel::Kernel(const KernelParams& p, PhysicalMemory& mem, unsigned levels, unsi
       params_.copy.alloc_policy == AllocPolicy::kSameSubarray)
     dram_map_.check(mem.frame_count() << kPageShift);
   if (params_.cow_granularity == CowGranularity::kLine) overlays_ = std::make_shared<Overlays>(*this, params_.overlay);
+  // One core cannot contend with itself: the locks exist only with two or more.
+  if (params_.locks.enabled && cores > 1) locks_ = std::make_unique<KernelLocks>(params_.locks, cores);
 }
 
 // ---------------------------------------------------------------- page helpers

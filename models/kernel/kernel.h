@@ -70,6 +70,12 @@ class Kernel {
   void attach_core(unsigned core, TlbControl* tlb) { cores_.at(core).tlb = tlb; }
   // The core's data caches, which the copy engine copies through or keeps coherent.
   void attach_caches(unsigned core, MemoryHierarchy* h) { copy_engine_->attach_caches(core, h); }
+  // The memory channels all cores share (memory.dram.contention): page copies and zeroing queue
+  // on them, and faults report the wait as the step dram_wait.
+  void attach_channels(DramChannels* ch) {
+    copy_engine_->attach_channels(ch);
+    channels_ = ch != nullptr;
+  }
   // Called when a process becomes runnable on `core` (the SystemC wrapper wakes the core).
   // Called when a process becomes runnable on `core`; it may run from `ready_at` on.
   void set_wakeup(std::function<void(unsigned core, Cycles ready_at)> fn) { wakeup_ = std::move(fn); }
@@ -261,6 +267,18 @@ class Kernel {
   uint16_t pcid_of(const AddressSpace& mm) const { return pcid_ ? uint16_t(1 + (mm.id - 1) % 4095) : 0; }
   std::vector<CoreState> cores_;
   std::unique_ptr<CopyEngine> copy_engine_;      // kernel.copy.engine
+  bool channels_ = false;                        // attach_channels: report the dram_wait step
+  std::unique_ptr<KernelLocks> locks_;           // kernel.locks.enabled with two or more cores
+  // Steps in the statistics: dram_wait and lock_wait only when their model is on (single-core
+  // results keep their keys).
+  bool reported(Step s) const {
+    return (s != Step::kDramWait || channels_) && (s != Step::kLockWait || locks_);
+  }
+  // A 4 KiB frame allocated for a fault on `core`: the lock waits (kernel.locks), then page_alloc.
+  void charge_page_alloc(unsigned core, Cost& c) {
+    if (locks_) locks_->page_allocated(core, c);
+    c.add(Step::kPageAlloc, cost_.page_alloc);
+  }
   std::unique_ptr<ForkStrategy> fork_strategy_;  // kernel.fork.strategy
   DramMap dram_map_;                             // memory.dram.map, for kernel.alloc.policy
   uint64_t same_subarray_hits_ = 0, same_subarray_misses_ = 0;

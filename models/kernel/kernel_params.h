@@ -8,6 +8,7 @@
 #include "models/common/params.h"
 #include "models/common/types.h"
 #include "models/kernel/copy_engine_params.h"
+#include "models/kernel/kernel_locks.h"
 #include "models/kernel/overlay_params.h"
 #include "models/memory/hierarchy_params.h"
 
@@ -121,6 +122,7 @@ struct KernelParams {
   DramParams dram;        // memory.dram, copied in by kernel_params() (platform/system.cpp); not declared here
   CowGranularity cow_granularity = CowGranularity::kPage;
   OverlayParams overlay;
+  LockParams locks;  // kernel.locks
   bool zero_page = true;
   uint64_t timeslice = 12'000'000;
 
@@ -153,6 +155,10 @@ struct KernelParams {
                  {"page", "line"});
       ParamRegistry::Scope o(r, "overlay");
       overlay.declare(r);
+    }
+    {
+      ParamRegistry::Scope s(r, "locks");
+      locks.declare(r);
     }
     r.add("zero_page", zero_page,
           "Map the shared zero page (and the huge zero page) on a read of untouched private anonymous memory; false "

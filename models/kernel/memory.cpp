@@ -24,6 +24,7 @@ FaultResult Kernel::kill(Process& p, const std::string& reason, Cost cost, Cycle
 // hugetlb, then the PMD level (huge pages), then the PTE level.
 FaultResult Kernel::handle_fault(Process& p, const Fault& f, unsigned core, Cycles now) {
   Cost c;
+  c.set_start(now.value);
   c.add(Step::kEntry, cost_.exception_entry);
   c.add(Step::kHandler, cost_.fault_base);
   AddressSpace& mm = *p.mm;
@@ -131,7 +132,7 @@ std::optional<Pfn> Kernel::alloc_anon_page(VmFault& vmf, std::optional<Pfn> copy
   FrameInfo& fi = frames_.info(*pfn);
   fi.flags = frame_flags::kAnon | frame_flags::kAnonExclusive;
   fi.mapcount = 1;
-  vmf.c.add(Step::kPageAlloc, cost_.page_alloc);
+  charge_page_alloc(vmf.core, vmf.c);
   if (copy_from) copy_engine_->copy(*copy_from, *pfn, kPageSize, vmf.core, vmf.c);
   else copy_engine_->zero(*pfn, kPageSize, vmf.core, vmf.c);
   vmf.c.add(Step::kPteUpdate, cost_.pte_update);
@@ -165,7 +166,7 @@ std::optional<FaultOutcome> Kernel::do_fault(VmFault& vmf) {
   Pfn cached = cache_page(cache_key(vmf.vma, vmf.page), allocated, failed);
   if (failed) return std::nullopt;
   if (allocated) {
-    vmf.c.add(Step::kPageAlloc, cost_.page_alloc);
+    charge_page_alloc(vmf.core, vmf.c);
     copy_engine_->zero(cached, kPageSize, vmf.core, vmf.c);
   }
   if (!vmf.write) return do_read_fault(vmf, cached);

@@ -161,6 +161,7 @@ FaultResult Overlays::access(Process& p, VirtAddr va, bool write, unsigned core,
     const uint64_t n = static_cast<uint64_t>(__builtin_popcountll(o->lines)) + 1;
     if (n > p_.threshold) {
       Cost c;
+      c.set_start(now.value + cycles);
       if (!convert(p, mm, *o, core, c)) {
         r = k_.kill(p, "killed: out of memory (overlay conversion)", c, now + Cycles{cycles});
         r.cycles = r.cycles + Cycles{cycles};
@@ -224,7 +225,7 @@ bool Overlays::convert(Process& p, AddressSpace& mm, Overlay& o, unsigned core, 
   FrameInfo& fi = k_.frames_.info(*fresh);
   fi.flags = frame_flags::kAnon | frame_flags::kAnonExclusive;
   fi.mapcount = 1;
-  c.add(Step::kPageAlloc, k_.cost_.page_alloc);
+  k_.charge_page_alloc(core, c);
   k_.copy_engine_->copy(shared, *fresh, kPageSize, core, c);
   c.add(Step::kCopy, static_cast<uint64_t>(__builtin_popcountll(o.lines)) * line_copy_);  // the overlay's lines on top
   c.add(Step::kRmap, k_.cost_.cow_replace);
@@ -259,6 +260,7 @@ bool Overlays::merge_all(Process& p, unsigned core, Cost& c) {
   mm.overlays->for_each([&](const Overlay& o) { vpns.push_back(o.vpn); });
   for (uint64_t vpn : vpns) {
     Cost one;
+    one.set_start(c.now());
     if (!convert(p, mm, *mm.overlays->find(vpn), core, one)) return false;
     // Inside fork: no exception of its own.
     c.add(Step::kPageAlloc, one.step(Step::kPageAlloc));
@@ -267,6 +269,8 @@ bool Overlays::merge_all(Process& p, unsigned core, Cost& c) {
     c.add(Step::kPteUpdate, one.step(Step::kPteUpdate));
     c.add(Step::kFlush, one.step(Step::kFlush));
     c.add(Step::kIpi, one.step(Step::kIpi));
+    c.add(Step::kDramWait, one.step(Step::kDramWait));
+    c.add(Step::kLockWait, one.step(Step::kLockWait));
     ++fork_conversions_;
   }
   return true;

@@ -233,10 +233,16 @@ void Kernel::report(StatSink& s) const {
     }
     StatSink::Scope st(s, "steps");
     for (size_t k = 0; k < static_cast<size_t>(Step::kCount); ++k)
-      s.gauge(step_name(static_cast<Step>(k)), r.cost.step(static_cast<Step>(k)), "cycles", "Cycles of the fork spent in this step");
+      if (reported(static_cast<Step>(k)))
+        s.gauge(step_name(static_cast<Step>(k)), r.cost.step(static_cast<Step>(k)), "cycles",
+                "Cycles of the fork spent in this step");
   }
   if (overlays_) overlays_->report(s);
   if (shares_tables()) report_shared_tables(s);
+  if (locks_) {
+    StatSink::Scope l(s, "locks");
+    locks_->report(s);
+  }
   StatSink::Scope f(s, "faults");
   for (size_t i = 0; i < fault_latency_.size(); ++i) {
     const LatencyHistogram& h = fault_latency_[i];
@@ -245,7 +251,9 @@ void Kernel::report(StatSink& s) const {
     s.histogram("latency", h, "cycles", "Fault latency of this outcome, exception entry to return");
     StatSink::Scope st(s, "steps");
     for (size_t k = 0; k < static_cast<size_t>(Step::kCount); ++k)
-      s.ratio(step_name(static_cast<Step>(k)), fault_steps_[i].step(static_cast<Step>(k)), h.count(), "cycles", "Mean cycles per fault of this outcome spent in this step");
+      if (reported(static_cast<Step>(k)))
+        s.ratio(step_name(static_cast<Step>(k)), fault_steps_[i].step(static_cast<Step>(k)), h.count(), "cycles",
+                "Mean cycles per fault of this outcome spent in this step");
   }
 }
 

@@ -42,6 +42,8 @@ struct CacheLevelParams {
 struct DramParams {
   uint32_t latency = 240;
   double bandwidth = 4.0;
+  bool contention = true;            // shared channels (models/memory/dram_channels.h)
+  uint32_t channel_bandwidth = 21333;  // MB/s per channel
   DramMapParams map;        // read by the rowclone copy engine and same_subarray allocation only
   DramTimingParams timing;  // likewise
 
@@ -55,6 +57,15 @@ struct DramParams {
           "(a copy moves 2x its size: read + write). 4.0 = 12 GB/s at 3 GHz, i.e. a 6 GB/s memcpy: "
           "docs/sources.md (numbers), memcpy 4 KiB from DRAM 0.7-0.9 us, VM memcpy ~6 GB/s",
           0.01, 4096.0);
+    r.add("contention", contention,
+          "Cores share the memory channels (memory.dram.map.channel_bits of them): page copies, zeroing and line "
+          "misses queue first come, first served at channel_bandwidth, and the wait is reported as its own fault "
+          "step (dram_wait). false: every transfer costs its fixed time, as if it had DRAM to itself");
+    r.add("channel_bandwidth", channel_bandwidth, "MB/s",
+          "Peak bandwidth of one memory channel, shared by all cores; converted to bytes per cycle at "
+          "core.frequency_mhz (21333 MB/s = 7.11 bytes/cycle at 3 GHz). DDR4-2666: 2666.67 MT/s x 8-byte bus = "
+          "21,333 MB/s (JEDEC JESD79-4 speed bins)",
+          1, 10000000);
     {
       ParamRegistry::Scope s(r, "map");
       map.declare(r);

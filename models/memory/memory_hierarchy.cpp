@@ -1,5 +1,6 @@
 #include "models/memory/memory_hierarchy.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -63,7 +64,12 @@ AccessResult MemoryHierarchy::access_below_l1(PhysAddr pa, bool write, Source sr
   fill_llc(pa);
   fill_l2(pa);
   fill_l1(pa, write);
+  if (channels_ && src != Source::kKernel) return {Cycles{dram_latency_ + queue(pa, src)}, Level::kDram};
   return {Cycles{dram_latency_}, Level::kDram};
+}
+
+uint64_t MemoryHierarchy::queue(PhysAddr pa, Source src) {
+  return channels_->line(pa, clock_.now(), core_, src == Source::kData ? DramUser::kData : DramUser::kWalk);
 }
 
 // Every fill below follows a miss of the same line at that level, with nothing filled there

@@ -26,6 +26,7 @@
 #include "models/common/stats.h"
 #include "models/common/types.h"
 #include "models/memory/cache.h"
+#include "models/memory/dram_channels.h"
 #include "models/memory/hierarchy_params.h"
 #include "models/memory/level.h"
 
@@ -56,6 +57,16 @@ class MemoryHierarchy {
   void prefetch(PhysAddr pa) const {
     l2_.prefetch(pa);
     llc_->prefetch(pa);
+  }
+
+  // Shared memory channels (memory.dram.contention): a line that misses every level then queues
+  // on its channel at core `core`'s local time `clock` (the access's issue cycle; DramChannels
+  // never makes a core wait for itself). Kernel-source lines are not queued here: the cpu copy
+  // engine charges them as one transfer.
+  void attach_channels(DramChannels* channels, TimeRef clock, unsigned core) {
+    channels_ = channels;
+    clock_ = clock;
+    core_ = core;
   }
 
   // Functional path: the level an access to `pa` would hit now. No side effects.
@@ -103,6 +114,7 @@ class MemoryHierarchy {
   // below it that holds the line, else to DRAM.
   void write_back(const Cache& from, uint64_t line);
   Cycles stream_cycles(uint64_t moved) const;
+  uint64_t queue(PhysAddr pa, Source src);  // cycles a DRAM line waits for its channel
 
   Cache l1_, l2_;
   std::unique_ptr<Cache> own_llc_;  // null when the LLC is shared
@@ -111,6 +123,9 @@ class MemoryHierarchy {
   double dram_bandwidth_;
   std::array<uint64_t, kSourceCount> dram_accesses_{};
   uint64_t dram_writebacks_ = 0;
+  DramChannels* channels_ = nullptr;
+  TimeRef clock_;
+  unsigned core_ = 0;
   uint64_t zero_ops_ = 0, copy_ops_ = 0, bytes_zeroed_ = 0, bytes_copied_ = 0, stream_cycles_ = 0;
 };
 

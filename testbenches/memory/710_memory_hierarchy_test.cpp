@@ -50,9 +50,10 @@ TEST(HierarchyParams, DeclaredUnderTheCallersScopeWithUnitsAndDefaults) {
     ParamRegistry::Scope s(r, "memory");
     p.declare(r);
   }
-  // 5 per cache level x 3 + llc.shared + DRAM latency and bandwidth + the DRAM address map (7)
-  // and row timing (4) that the copy engines use.
-  EXPECT_EQ(r.params().size(), 29u);
+  // 5 per cache level x 3 + llc.shared + DRAM latency and bandwidth + contention and
+  // channel_bandwidth (the shared channels) + the DRAM address map (7) and row timing (4) that
+  // the copy engines use.
+  EXPECT_EQ(r.params().size(), 31u);
   auto expect = [&](const std::string& path, const nlohmann::json& def, const std::string& unit) {
     const ParamInfo* i = r.find(path);
     ASSERT_NE(i, nullptr) << path;

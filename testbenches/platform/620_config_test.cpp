@@ -101,6 +101,7 @@ TEST(Docs, StatisticsReferenceListsEveryStatisticARunWrites) {
     generalise("cores.", "<n>");
     generalise("kernel.faults.", "<outcome>");
     generalise("kernel.forks.", "<i>");
+    generalise("dram.channels.", "<i>");
     size_t code = path.find(".faults_by_error_code.");
     if (code != std::string::npos) path = path.substr(0, code) + ".faults_by_error_code.<code>";
     EXPECT_NE(doc.find("`" + path + "`"), std::string::npos) << path << " is missing from docs/statistics.md (make docs)";
