@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "models/kernel/mm_internal.h"
+#include "models/kernel/overlay.h"
 #include "platform/system.h"
 
 namespace cowsim {
@@ -210,8 +211,8 @@ void InvariantChecker::compare(uint64_t pfn, const FrameInfo& f, const Expect* x
   if (f.refcount != x->ref)
     fail("frame " + hex(pfn) + ": reference count " + std::to_string(f.refcount) + ", expected " + std::to_string(x->ref) +
          " (" + std::to_string(x->leaf) + " PTE/PMD/PUD mapping(s), " + std::to_string(x->cache) + " page-cache, " +
-         std::to_string(x->table) + " page-table, " + std::to_string(x->ref - x->leaf - x->cache - x->table) +
-         " pinned); " + first_mapping(pfn));
+         std::to_string(x->table) + " page-table, " + std::to_string(x->overlay) + " overlay storage, " +
+         std::to_string(x->ref - x->leaf - x->cache - x->table - x->overlay) + " pinned); " + first_mapping(pfn));
   if (f.mapcount != x->map)
     fail("frame " + hex(pfn) + ": map count " + std::to_string(f.mapcount) + ", expected " + std::to_string(x->map) +
          " (the PTEs" + ((f.flags & ff::kGiant) ? "/PUDs" : "") + " mapping it); " + first_mapping(pfn));
@@ -247,6 +248,31 @@ void InvariantChecker::check_mappings() {
   for (const auto& [key, pfn] : k_.page_cache_) {
     Expect& x = expect(pfn.value);
     ++x.ref, ++x.cache;
+  }
+  // Overlay storage (kernel.cow.granularity=line): the pool holds one reference on each of its
+  // frames, and every overlay of a live address space sits in an allocated segment of its
+  // class, their sizes adding up to the pool's bytes.
+  overlay_bytes_ = 0;
+  if (const Overlays* ov = k_.overlays()) {
+    ov->pool().for_each_frame([&](Pfn p) {
+      Expect& x = expect(p.value);
+      ++x.ref, ++x.overlay;
+    });
+    uint64_t bytes = 0;
+    for (const Space& s : spaces()) {
+      if (!s.mm->overlays) continue;
+      s.mm->overlays->for_each([&](const Overlay& o) {
+        if (!o.lines) return;
+        if (!ov->pool().holds(o.segment, o.cls))
+          fail("pid " + std::to_string(s.pid) + ": the overlay of " + hex(o.vpn << kPageShift) + " has its lines at " +
+               hex(o.segment) + ", which is not an allocated " + std::to_string(segment_bytes(o.cls)) + "-byte segment");
+        bytes += segment_bytes(o.cls);
+      });
+    }
+    if (bytes != ov->pool().bytes())
+      fail("the live address spaces' overlays hold " + std::to_string(bytes) + " bytes of segments, but the overlay "
+           "pool counts " + std::to_string(ov->pool().bytes()));
+    overlay_bytes_ = bytes;
   }
   // 6: every page-table page is some live address space's table or deposit.
   if (mem_.tables_in_use() != tables_reached_) {
@@ -321,14 +347,18 @@ void InvariantChecker::check_smaps() {
       want_pss += m * ((kPageSize << 12) / m);
     }
   }
+  // Overlay segments count fully in their writer's Rss and Pss (docs/kernel-model.md).
+  want_rss += overlay_bytes_;
+  want_pss += overlay_bytes_ << 12;
   std::string spaces_text = " summed over " + std::to_string(live.size()) + " live address space(s)";
+  std::string overlays_text = overlay_bytes_ ? " + " + std::to_string(overlay_bytes_) + " bytes of overlays" : "";
   if (rss != want_rss)
     fail("smaps Rss" + spaces_text + " is " + std::to_string(rss) + " bytes, but their page tables hold " +
-         std::to_string(mappings) + " 4 KiB page mapping(s) = " + std::to_string(want_rss) + " bytes");
+         std::to_string(mappings) + " 4 KiB page mapping(s)" + overlays_text + " = " + std::to_string(want_rss) + " bytes");
   if (pss != want_pss)
     fail("smaps Pss" + spaces_text + " is " + std::to_string(pss) + " / 4096 bytes, but the " + std::to_string(frames) +
-         " frame(s) mapped give " + std::to_string(want_pss) + " / 4096 bytes (" + std::to_string(frames) +
-         " x 4096 bytes less the rounding of pages shared m ways, each m x floor(2^24 / m))");
+         " frame(s) mapped" + overlays_text + " give " + std::to_string(want_pss) + " / 4096 bytes (" +
+         std::to_string(frames) + " x 4096 bytes less the rounding of pages shared m ways, each m x floor(2^24 / m))");
   if (hugetlb != want_hugetlb)
     fail("smaps Shared_Hugetlb + Private_Hugetlb" + spaces_text + " is " + std::to_string(hugetlb) +
          " bytes, but their page tables hold " + std::to_string(want_hugetlb / kGiantPageSize) + " 1 GiB mapping(s)");

@@ -54,7 +54,7 @@ class InvariantChecker {
   struct Expect {
     uint32_t ref = 0, map = 0, entire = 0;  // what the metadata should say
     uint32_t shared = 0;  // more address spaces mapping it through a shared PTE table (odf, async): smaps only
-    uint32_t leaf = 0, cache = 0, table = 0;  // where the references come from, for messages
+    uint32_t leaf = 0, cache = 0, table = 0, overlay = 0;  // where the references come from, for messages
   };
   struct Space {
     const AddressSpace* mm;
@@ -93,6 +93,7 @@ class InvariantChecker {
   void count_sharer(Pfn pte_table);  // one more address space maps this PTE table's pages
   uint64_t tables_reached_ = 0;
   bool mappings_done_ = false;  // chunks_ holds check_mappings()'s counts
+  uint64_t overlay_bytes_ = 0;  // segment bytes of the live address spaces' overlays (line granularity)
 };
 
 // Every check, for a whole machine: platform/system.h's cores, TLBs and walkers.

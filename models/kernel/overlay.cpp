@@ -66,6 +66,12 @@ std::optional<uint64_t> SegmentPool::alloc(unsigned cls) {
   return (pfn << kPageShift) + slot * segment_bytes(cls);
 }
 
+bool SegmentPool::holds(uint64_t addr, unsigned cls) const {
+  auto it = pool_.find(addr >> kPageShift);
+  if (it == pool_.end() || it->second.cls != cls || (addr & (segment_bytes(cls) - 1))) return false;
+  return it->second.used & (1u << ((addr & (kPageSize - 1)) / segment_bytes(cls)));
+}
+
 void SegmentPool::free(uint64_t addr, unsigned cls) {
   uint64_t pfn = addr >> kPageShift;
   PoolFrame& f = pool_.at(pfn);

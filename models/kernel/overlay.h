@@ -78,6 +78,13 @@ class SegmentPool {
   uint64_t frames() const { return pool_.size(); }
   uint64_t peak_frames() const { return peak_frames_; }
   uint64_t bytes() const { return bytes_; }
+  // For the invariant checker (platform/invariants.h): each frame the pool holds, and whether
+  // `addr` is an allocated segment of class `cls`.
+  template <class F>
+  void for_each_frame(F&& f) const {
+    for (const auto& [pfn, frame] : pool_) f(Pfn{pfn});
+  }
+  bool holds(uint64_t addr, unsigned cls) const;
 
  private:
   struct PoolFrame {
@@ -112,6 +119,7 @@ class Overlays {
   // Overlay storage (segment bytes) of `mm`'s overlays in [start, end).
   uint64_t bytes(const AddressSpace& mm, uint64_t start, uint64_t end) const;
   void report(StatSink& s) const;
+  const SegmentPool& pool() const { return pool_; }
 
  private:
   // Merges the overlay into a private copy of `shared`; false when no frame is left.
