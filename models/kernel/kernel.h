@@ -196,6 +196,9 @@ class Kernel {
   // Kills `p` from inside a fault: SIGSEGV or OOM.
   FaultResult kill(Process& p, const std::string& reason, Cost cost, Cycles now);
   std::optional<Pfn> alloc_page(Process& p);
+  // A frame to copy `src` into: with kernel.alloc.policy=same_subarray one RowClone FPM can
+  // copy into if there is one, else (and by default) alloc_page.
+  std::optional<Pfn> alloc_copy_target(Process& p, Pfn src);
 
   // Page faults (memory.cpp). nullopt: out of memory, the process is killed.
   std::optional<FaultOutcome> handle_pte_fault(VmFault& vmf);

@@ -111,11 +111,10 @@ std::optional<FaultOutcome> Kernel::handle_pte_fault(VmFault& vmf) {
   throw std::logic_error("page fault at " + hex(vmf.va) + " that the page tables already allow");
 }
 
-std::optional<Pfn> Kernel::alloc_anon_page(VmFault& vmf, std::optional<Pfn> copy_from) {
+std::optional<Pfn> Kernel::alloc_copy_target(Process& p, Pfn src) {
   std::optional<Pfn> pfn;
-  if (copy_from && params_.copy.alloc_policy == AllocPolicy::kSameSubarray) {
+  if (params_.copy.alloc_policy == AllocPolicy::kSameSubarray) {
     // A frame RowClone FPM can copy into: the source's subarray, same place in the row.
-    const Pfn src = *copy_from;
     // The never-used rows of the source's subarray first (in row order from the source's),
     // then recently freed frames and fresh blocks.
     const uint64_t rows = dram_map_.rows_per_subarray(), own = dram_map_.row_in_subarray(src);
@@ -127,7 +126,11 @@ std::optional<Pfn> Kernel::alloc_anon_page(VmFault& vmf, std::optional<Pfn> copy
       pfn = frames_.alloc_where([&](Pfn f) { return dram_map_.fpm_pair(src, f); }, params_.copy.same_subarray_scan);
     ++(pfn ? same_subarray_hits_ : same_subarray_misses_);
   }
-  if (!pfn) pfn = alloc_page(vmf.p);
+  return pfn ? pfn : alloc_page(p);
+}
+
+std::optional<Pfn> Kernel::alloc_anon_page(VmFault& vmf, std::optional<Pfn> copy_from) {
+  std::optional<Pfn> pfn = copy_from ? alloc_copy_target(vmf.p, *copy_from) : alloc_page(vmf.p);
   if (!pfn) return std::nullopt;
   FrameInfo& fi = frames_.info(*pfn);
   fi.flags = frame_flags::kAnon | frame_flags::kAnonExclusive;

@@ -226,7 +226,7 @@ bool Overlays::convert(Process& p, AddressSpace& mm, Overlay& o, unsigned core, 
     mm.overlays->erase(o.vpn);
     return true;
   }
-  auto fresh = k_.alloc_page(p);
+  auto fresh = k_.alloc_copy_target(p, shared);  // RowClone FPM placement too, as a CoW copy's
   if (!fresh) return false;
   FrameInfo& fi = k_.frames_.info(*fresh);
   fi.flags = frame_flags::kAnon | frame_flags::kAnonExclusive;
