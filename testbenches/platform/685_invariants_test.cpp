@@ -13,6 +13,7 @@
 
 #include <cstdio>
 
+#include "models/kernel/overlay.h"
 #include "models/walker/direct_walker.h"
 #include "platform/invariants.h"
 #include "testbenches/kernel/kernel_test_util.h"
@@ -178,6 +179,46 @@ TEST_F(Invariants, AMappingOutsideEveryVmaIsCaughtBySmaps) {
   EXPECT_EQ(violation([&] { checker().check_smaps(); }),
             "invariant violated (end of run): smaps Rss summed over 1 live address space(s) is 8192 bytes, but their "
             "page tables hold 3 4 KiB page mapping(s) = 12288 bytes");
+}
+
+// Line granularity: the overlay pool's frames hold a reference each and overlay bytes count in
+// smaps, so a consistent model with an overlay passes; a stray reference on a pool frame, and an
+// overlay pointing outside its segment, are caught.
+class InvariantsWithOverlays : public Invariants {
+ protected:
+  InvariantsWithOverlays() {
+    params_.cow_granularity = CowGranularity::kLine;
+    kernel_ = std::make_unique<Kernel>(params_, mem_, 4, 1, false);
+  }
+  // pid 1 writes a page and forks pid 2, then writes line 0 of it again: a 256-byte overlay.
+  Process& overlaid() {
+    Process& p = one_page();
+    k().fork(p, 2, false, 0, Cycles{0});
+    touch(p, kBase, AccessType::kWrite);  // the write fault: an empty overlay, no copy
+    EXPECT_TRUE(k().overlays()->access(p, VirtAddr{kBase}, true, 0, Cycles{0}).resolved);
+    EXPECT_EQ(k().overlays()->pool().bytes(), 256u);
+    return p;
+  }
+};
+
+TEST_F(InvariantsWithOverlays, AnOverlayPassesAndAStrayPoolReferenceOrSegmentIsCaught) {
+  Process& p = overlaid();
+  EXPECT_NO_THROW(checker().check_all());  // before overlays were counted: "reference count 1, expected 0"
+  uint64_t pool_frame = 0;
+  k().overlays()->pool().for_each_frame([&](Pfn f) { pool_frame = f.value; });
+  ++meta(pool_frame).refcount;
+  EXPECT_NE(violation([&] { checker().check_mappings(); })
+                .find("frame " + hex(pool_frame) + ": reference count 2, expected 1 (0 PTE/PMD/PUD mapping(s), 0 "
+                      "page-cache, 0 page-table, 1 overlay storage, 0 pinned)"),
+            std::string::npos);
+  --meta(pool_frame).refcount;
+  Overlay& o = *p.mm->overlays->find(kBase >> kPageShift);
+  o.segment += 256;  // the next, unallocated, segment of the frame
+  EXPECT_EQ(violation([&] { checker().check_mappings(); }),
+            "invariant violated (end of run): pid 1: the overlay of " + hex(kBase) + " has its lines at " +
+                hex((pool_frame << kPageShift) + 256) + ", which is not an allocated 256-byte segment");
+  o.segment -= 256;
+  EXPECT_NO_THROW(checker().check_all());
 }
 
 // 6. Page tables of exited processes, and of live ones, all accounted for.
