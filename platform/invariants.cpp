@@ -211,7 +211,8 @@ void InvariantChecker::compare(uint64_t pfn, const FrameInfo& f, const Expect* x
   if (f.refcount != x->ref)
     fail("frame " + hex(pfn) + ": reference count " + std::to_string(f.refcount) + ", expected " + std::to_string(x->ref) +
          " (" + std::to_string(x->leaf) + " PTE/PMD/PUD mapping(s), " + std::to_string(x->cache) + " page-cache, " +
-         std::to_string(x->table) + " page-table, " + std::to_string(x->overlay) + " overlay storage, " +
+         std::to_string(x->table) + " page-table, " +
+         (x->overlay ? std::to_string(x->overlay) + " overlay storage, " : std::string()) +
          std::to_string(x->ref - x->leaf - x->cache - x->table - x->overlay) + " pinned); " + first_mapping(pfn));
   if (f.mapcount != x->map)
     fail("frame " + hex(pfn) + ": map count " + std::to_string(f.mapcount) + ", expected " + std::to_string(x->map) +
