@@ -54,10 +54,19 @@ class TlbHierarchy final : public Translator, public TlbControl {
     if (page == m.page) {  // the entry the last lookup of this L1 found: no probe, no touch
       e = m.entry;
       l1.count_repeated_hit(m.bank);
-    } else {
-      unsigned bank;
-      e = l1.lookup(va, pcid_, bank);
-      if (e) m = {page, e, bank};
+      if ((m.permits >> static_cast<unsigned>(type) & 1) && !misses_.in_flight(now.value)) {
+        pfn = m.frame;
+        latency = l1.latency();
+        return true;
+      }
+      return false;
+    }
+    unsigned bank;
+    e = l1.lookup(va, pcid_, bank);
+    if (e) {
+      const unsigned ok = permits(*e, AccessType::kRead) | permits(*e, AccessType::kWrite) << 1 |
+                          permits(*e, AccessType::kFetch) << 2;
+      m = {page, e, e->frame_of(va), bank, ok};
     }
     if (e && permits(*e, type) && !misses_.in_flight(now.value)) {  // counted as the L1's hits
       pfn = e->frame_of(va);
@@ -103,7 +112,9 @@ class TlbHierarchy final : public Translator, public TlbControl {
   struct Recent {
     uint64_t page = UINT64_MAX;  // no virtual 4 KiB page number reaches it
     const TlbEntry* entry = nullptr;
+    Pfn frame;             // entry->frame_of(the page)
     unsigned bank = 0;
+    unsigned permits = 0;  // bit AccessType: permits(*entry, type)
   };
   void forget_recent() { recent_[0].page = recent_[1].page = UINT64_MAX; }
   TranslateResult translate_slow(Pfn root, VirtAddr va, AccessType type, Cycles now, TlbLevel& l1, const TlbEntry* e);
