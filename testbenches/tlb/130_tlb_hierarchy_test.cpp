@@ -194,23 +194,29 @@ namespace {
 TEST_F(TlbHierarchyTest, RepeatedHitsCountAsHitsAndEndAtEveryMaintenance) {
   make(1, 1);
   uint64_t now = 0;
-  EXPECT_EQ(read(0, now), kMiss);  // walk 1, fills STLB and L1
-  for (uint64_t off = 8; off < 64; off += 8) EXPECT_EQ(read(0, ++now, off), kL1);  // 7 hits: 1 probed, 6 repeated
+  // A blocking core: each access is issued when the previous one is done.
+  auto access = [&](uint64_t offset = 0) {
+    const uint64_t latency = read(0, now, offset);
+    now += latency;
+    return latency;
+  };
+  EXPECT_EQ(access(), kMiss);  // walk 1, fills STLB and L1
+  for (uint64_t off = 8; off < 64; off += 8) EXPECT_EQ(access(off), kL1);  // 7 hits: 1 probed, 6 repeated
   EXPECT_EQ(stat("l1d.hits"), 7u);
   EXPECT_EQ(stat("l1d.misses"), 1u);
   EXPECT_EQ(stat("l1d.a.hits"), 7u);  // bank a holds 4 KiB pages
   tlbs_->invalidate_page(0, VirtAddr{kBase});
-  EXPECT_EQ(read(0, now += kMiss), kMiss);  // INVLPG: walk 2
-  EXPECT_EQ(read(0, now += kMiss), kL1);
-  EXPECT_EQ(read(0, now += kL1), kL1);
+  EXPECT_EQ(access(), kMiss);  // INVLPG: walk 2
+  EXPECT_EQ(access(), kL1);
+  EXPECT_EQ(access(), kL1);
   tlbs_->set_pcid(1);
-  EXPECT_EQ(read(0, now += kL1), kMiss);  // another context: the PCID-0 entry cannot serve it (walk 3)
-  EXPECT_EQ(read(0, now += kMiss), kL1);
+  EXPECT_EQ(access(), kMiss);  // another context: the PCID-0 entry cannot serve it (walk 3)
+  EXPECT_EQ(access(), kL1);
   tlbs_->flush_all();
-  EXPECT_EQ(read(0, now += kL1), kMiss);  // walk 4
-  EXPECT_EQ(read(0, now += kMiss), kL1);
+  EXPECT_EQ(access(), kMiss);  // walk 4
+  EXPECT_EQ(access(), kL1);
   tlbs_->flush_pcid(1);
-  EXPECT_EQ(read(0, now += kL1), kMiss);  // walk 5
+  EXPECT_EQ(access(), kMiss);  // walk 5
   EXPECT_EQ(walker_.walks, 5);
   // 7 + 2 + 1 + 1 hits; misses: the 5 walks (the STLB missed too each time: flushed or never filled
   // for PCID 1, except after INVLPG, which drops the STLB entry as well).
