@@ -119,6 +119,7 @@ void Cache::beyond_memory(uint64_t line) const {
 }
 
 Cache::Victim Cache::fill(PhysAddr pa, bool dirty) {
+  recent_line_ = UINT64_MAX;
   const uint64_t line = pa.value >> line_shift_;
   const uint32_t set = static_cast<uint32_t>(line & set_mask_);
   uint8_t* s = block(set);
@@ -153,6 +154,11 @@ Cache::Victim Cache::fill_missing(PhysAddr pa, bool dirty) {
   const uint8_t bit = static_cast<uint8_t>(1u << (way & 7));
   s[way >> 3] = dirty ? s[way >> 3] | bit : s[way >> 3] & ~bit;
   touch(set, s, way);
+  // The filled line is now its set's most recent way (and the last touch): the next lookup
+  // of it, typically the very next access, is a repeated hit (recent_line_).
+  recent_line_ = line;
+  recent_dirty_ = static_cast<size_t>(s - block(0)) + (way >> 3);
+  recent_bit_ = bit;
   ++fills_;
   return v;
 }
@@ -177,6 +183,7 @@ bool Cache::clean(PhysAddr pa) {
 }
 
 bool Cache::invalidate(PhysAddr pa) {
+  recent_line_ = UINT64_MAX;
   const uint64_t line = pa.value >> line_shift_;
   uint8_t* s = block(static_cast<uint32_t>(line & set_mask_));
   const uint32_t w = find_in(s, line);

@@ -59,6 +59,11 @@ class Cache {
   // dirty. Counts a hit or a miss for `src`.
   bool lookup(PhysAddr pa, bool write, Source src) {
     const uint64_t line = pa.value >> line_shift_;
+    if (line == recent_line_) {  // the line the last hit found: no search, no touch (see recent_line_)
+      ++hits_[static_cast<size_t>(src)];
+      if (write) recent_dirty() |= recent_bit_;
+      return true;
+    }
     const uint32_t set = static_cast<uint32_t>(line & set_mask_);
     uint8_t* s = block(set);
     const uint32_t w = find_in(s, line);
@@ -68,7 +73,10 @@ class Cache {
     }
     ++hits_[static_cast<size_t>(src)];
     touch(set, s, w);
-    if (write) s[w >> 3] |= static_cast<uint8_t>(1u << (w & 7));
+    recent_line_ = line;
+    recent_dirty_ = static_cast<size_t>(s - block(0)) + (w >> 3);
+    recent_bit_ = static_cast<uint8_t>(1u << (w & 7));
+    if (write) recent_dirty() |= recent_bit_;
     return true;
   }
 
@@ -240,6 +248,15 @@ class Cache {
   std::vector<HostLine> storage_;
   PlruTree tree_;
   std::unique_ptr<ReplacementPolicy> policy_;     // Mode::kPolicy only
+  // The line of the last lookup that hit, and its dirty bit. Until a fill or invalidation
+  // (which reset it) or a hit on another line (which replaces it), that line stays where it is
+  // and is its set's most recent way (the whole cache's, for the timestamp LRU of wide sets),
+  // so its touch would change nothing: ranks return at rank 0, tree-PLRU sets the same bits,
+  // LRU stamps keep their order, random does nothing. A repeated hit is then counted only.
+  uint64_t recent_line_ = UINT64_MAX;  // no line number reaches it
+  size_t recent_dirty_ = 0;  // byte offset in storage_ (an offset: the cache may be moved)
+  uint8_t recent_bit_ = 0;
+  uint8_t& recent_dirty() { return block(0)[recent_dirty_]; }
   std::array<uint64_t, kSourceCount> hits_{}, misses_{};
   uint64_t fills_ = 0, evictions_ = 0, dirty_evictions_ = 0;
 };

@@ -26,6 +26,7 @@ DramChannels::DramChannels(const DramMapParams& map, uint32_t channel_mbps, uint
     : ch_(size_t{1} << map.channel_bits), column_bits_(map.column_bits), mhz_(core_mhz), mbps_(channel_mbps),
       read_(ch_.size()), write_(ch_.size()) {
   if (!channel_mbps) throw InputError("memory.dram.channel_bandwidth must be positive");
+  line_svc_fp_ = service_fp(kLine);
   for (Channel& c : ch_) {
     c.own.assign(cores, 0);
     c.streams.assign(cores, {});
@@ -57,7 +58,7 @@ uint64_t DramChannels::occupy(unsigned c, uint64_t at, unsigned core, uint64_t b
   // Ahead of it: what others queued after this core's own latest request.
   const uint64_t from = std::max(ref_fp, mine);
   uint64_t backlog = ch.free_at > from ? ch.free_at - from : 0;
-  const uint64_t svc = service_fp(bytes);
+  const uint64_t svc = line ? line_svc_fp_ : service_fp(bytes);
   // Other cores' copies trickle their bytes over their own stream time: the part they have not
   // issued yet is not ahead of this request; what they issue while this one streams competes.
   const uint64_t window = line ? 0 : own_fp >> kFrac;

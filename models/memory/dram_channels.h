@@ -105,6 +105,7 @@ class DramChannels {
   std::vector<Channel> ch_;
   unsigned column_bits_;
   uint64_t mhz_, mbps_;
+  uint64_t line_svc_fp_ = 0;  // service_fp(64), computed once: a 128-bit division per line miss otherwise
   std::array<UserCounts, kDramUsers> totals_;  // per request (a stream counts once)
   std::vector<uint64_t> read_, write_;         // scratch of stream(): bytes per channel
 };

@@ -25,12 +25,20 @@ void Tlb::fill(VirtAddr va, PageSize size, uint16_t pcid, const Translation& t) 
   // One pass: the way already holding the tag (refresh in place, e.g. after a D-bit re-walk),
   // else the first invalid way, else the policy's victim.
   uint32_t way = ways_, free_way = ways_;
-  for (uint32_t w = 0; w < ways_; ++w) {
-    if (e[w].tag == tag) {
-      way = w;
-      break;
+  if (valid_[0] + valid_[1] + valid_[2] == entries_.size()) {  // the bank is full (the steady state):
+    for (uint32_t w = 0; w < ways_; ++w)                       // no invalid way to look for
+      if (e[w].tag == tag) {
+        way = w;
+        break;
+      }
+  } else {
+    for (uint32_t w = 0; w < ways_; ++w) {
+      if (e[w].tag == tag) {
+        way = w;
+        break;
+      }
+      if (e[w].tag == TlbEntry::kInvalid && free_way == ways_) free_way = w;
     }
-    if (e[w].tag == TlbEntry::kInvalid && free_way == ways_) free_way = w;
   }
   if (way == ways_) way = free_way;
   if (way == ways_) {

@@ -62,6 +62,8 @@ class Tlb {
     if (e) ++hits_;
     return e;
   }
+  // TlbLevel::count_repeated_hit.
+  void count_repeated_hit() { ++hits_; }
   // Installs a translation of the given size (which this bank must hold).
   void fill(VirtAddr va, PageSize size, uint16_t pcid, const Translation& t);
   void fill(Vpn vpn, uint16_t pcid, const Translation& t) { fill(page_address(vpn), PageSize::k4K, pcid, t); }

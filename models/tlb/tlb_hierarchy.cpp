@@ -16,6 +16,7 @@ TranslateResult TlbHierarchy::translate_slow(Pfn root, VirtAddr va, AccessType t
                                              const TlbEntry* e) {
   TranslateResult r;
   uint64_t t = now.value + l1.latency();
+  if (e) ++slow_l1_hits_[&l1 == &l1i_];
   if (e && permits(*e, type)) {  // an L1 hit while misses are in flight: is its fill one of them?
     r.pfn = e->frame_of(va);
     if (uint64_t ready = misses_.merge(va, pcid_, t)) t = ready;
@@ -63,6 +64,7 @@ TranslateResult TlbHierarchy::translate_slow(Pfn root, VirtAddr va, AccessType t
 }
 
 void TlbHierarchy::invalidate_page(uint16_t pcid, VirtAddr va) {
+  forget_recent();
   l1i_.invalidate_page(va, pcid);
   l1d_.invalidate_page(va, pcid);
   stlb_.invalidate_page(va, pcid);
@@ -71,6 +73,7 @@ void TlbHierarchy::invalidate_page(uint16_t pcid, VirtAddr va) {
 }
 
 void TlbHierarchy::flush_pcid(uint16_t pcid) {
+  forget_recent();
   l1i_.flush_pcid(pcid);
   l1d_.flush_pcid(pcid);
   stlb_.flush_pcid(pcid);
@@ -79,6 +82,7 @@ void TlbHierarchy::flush_pcid(uint16_t pcid) {
 }
 
 void TlbHierarchy::flush_all() {
+  forget_recent();
   l1i_.flush_all();
   l1d_.flush_all();
   stlb_.flush_all();
@@ -97,8 +101,8 @@ void TlbHierarchy::report(StatSink& s) const {
               "Latency from an L1 TLB miss to the translation (STLB hit or walk, waits for miss registers and walkers "
               "included)");
   LatencyHistogram all = slow_latency_;
-  all.add(l1d_.latency(), quick_hits_[0]);
-  all.add(l1i_.latency(), quick_hits_[1]);
+  all.add(l1d_.latency(), l1d_.hits() - slow_l1_hits_[0]);
+  all.add(l1i_.latency(), l1i_.hits() - slow_l1_hits_[1]);
   s.histogram("latency", all, "cycles",
               "End-to-end translation latency of every access: from the L1 TLB lookup to the physical address");
   StatSink::Scope m(s, "miss_handling");

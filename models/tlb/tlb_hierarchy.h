@@ -49,9 +49,26 @@ class TlbHierarchy final : public Translator, public TlbControl {
   bool translate_l1(VirtAddr va, AccessType type, Cycles now, const TlbEntry*& e, Pfn& pfn, uint32_t& latency) {
     const bool fetch = type == AccessType::kFetch;
     TlbLevel& l1 = fetch ? l1i_ : l1d_;
-    e = l1.lookup(va, pcid_);
-    if (e && permits(*e, type) && !misses_.in_flight(now.value)) {
-      ++quick_hits_[fetch];
+    Recent& m = recent_[fetch];
+    const uint64_t page = va.value >> kPageShift;
+    if (page == m.page) {  // the entry the last lookup of this L1 found: no probe, no touch
+      e = m.entry;
+      l1.count_repeated_hit(m.bank);
+      if ((m.permits >> static_cast<unsigned>(type) & 1) && !misses_.in_flight(now.value)) {
+        pfn = m.frame;
+        latency = l1.latency();
+        return true;
+      }
+      return false;
+    }
+    unsigned bank;
+    e = l1.lookup(va, pcid_, bank);
+    if (e) {
+      const unsigned ok = permits(*e, AccessType::kRead) | permits(*e, AccessType::kWrite) << 1 |
+                          permits(*e, AccessType::kFetch) << 2;
+      m = {page, e, e->frame_of(va), bank, ok};
+    }
+    if (e && permits(*e, type) && !misses_.in_flight(now.value)) {  // counted as the L1's hits
       pfn = e->frame_of(va);
       latency = l1.latency();
       return true;
@@ -59,13 +76,17 @@ class TlbHierarchy final : public Translator, public TlbControl {
     return false;
   }
   TranslateResult translate_after_l1(Pfn root, VirtAddr va, AccessType type, Cycles now, const TlbEntry* e) {
+    forget_recent();  // the miss path may fill or invalidate the L1s
     return translate_slow(root, va, type, now, type == AccessType::kFetch ? l1i_ : l1d_, e);
   }
 
   void invalidate_page(uint16_t pcid, VirtAddr va) override;
   void flush_pcid(uint16_t pcid) override;
   void flush_all() override;
-  void set_pcid(uint16_t pcid) override { pcid_ = pcid; }
+  void set_pcid(uint16_t pcid) override {
+    pcid_ = pcid;
+    forget_recent();
+  }
 
   const TlbLevel& l1i() const { return l1i_; }
   const TlbLevel& l1d() const { return l1d_; }
@@ -83,15 +104,31 @@ class TlbHierarchy final : public Translator, public TlbControl {
     }
     return false;
   }
+  // The page and entry of the last L1 lookup that hit, per L1 [DTLB, ITLB]. While no fill,
+  // invalidation, flush or context switch touches the L1s, a lookup of the same 4 KiB page
+  // finds the same entry, and its replacement touch changes no order (the entry is already
+  // the bank's most recent: LRU keeps it newest, tree-PLRU sets the same bits, random does
+  // nothing), so it is counted without probing. Exact: the statistics do not change.
+  struct Recent {
+    uint64_t page = UINT64_MAX;  // no virtual 4 KiB page number reaches it
+    const TlbEntry* entry = nullptr;
+    Pfn frame;             // entry->frame_of(the page)
+    unsigned bank = 0;
+    unsigned permits = 0;  // bit AccessType: permits(*entry, type)
+  };
+  void forget_recent() { recent_[0].page = recent_[1].page = UINT64_MAX; }
   TranslateResult translate_slow(Pfn root, VirtAddr va, AccessType type, Cycles now, TlbLevel& l1, const TlbEntry* e);
   TranslateResult finish(TranslateResult r, Cycles now, uint64_t done);
 
   TlbLevel l1i_, l1d_, stlb_;
   MissTracker misses_;
   uint16_t pcid_ = 0;
+  Recent recent_[2];
   PageWalker* walker_ = nullptr;
   uint64_t rewalks_ = 0;
-  uint64_t quick_hits_[2] = {};    // L1 hits on the fast path [DTLB, ITLB]: latency = the L1's
+  // L1 hits that went on to translate_slow [DTLB, ITLB]; the L1's other hits are the fast
+  // path's, whose latency is the L1's (counted here, on the rare path, not per fast hit).
+  uint64_t slow_l1_hits_[2] = {};
   LatencyHistogram miss_latency_;  // L1 miss to translation (STLB hit or walk)
   LatencyHistogram slow_latency_;  // whole translations off the fast path
 };

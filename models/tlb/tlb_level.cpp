@@ -32,7 +32,7 @@ void TlbLevel::fill(VirtAddr va, uint16_t pcid, const Translation& t) {
 }
 
 void TlbLevel::report(StatSink& s) const {
-  s.counter("hits", hits_, "lookups", "Lookups that hit in this level");
+  s.counter("hits", hits(), "lookups", "Lookups that hit in this level");
   s.counter("misses", misses_, "lookups", "Lookups that missed in this level");
   s.counter("splintered", splintered_, "fills", "Translations stored as a smaller page than they map (no bank for their size)");
   for (size_t i = 0; i < banks_.size(); ++i) {

@@ -109,6 +109,11 @@ nlohmann::json run_workload(const Workload& w, bench::Size size, uint64_t repeat
   out["bare_work"] = b.results.front()["work"];
   out["bare_peak_rss_bytes"] = b.peak_rss;
   out["ratio_to_bare"] = bare_seconds > 0 ? seconds / bare_seconds : 0.0;
+  // The same ratio in user CPU time of the children (set-up and report included on both
+  // sides): steadier than wall time when other jobs share the cores.
+  out["bare_user_seconds"] = median(b.user_seconds);
+  out["bare_user_seconds_runs"] = b.user_seconds;
+  out["user_ratio_to_bare"] = median(b.user_seconds) > 0 ? median(s.user_seconds) / median(b.user_seconds) : 0.0;
   if (s.results.front().contains("fork_host_seconds")) {
     std::vector<double> f;
     for (const auto& r : s.results) f.push_back(r["fork_host_seconds"].get<double>());

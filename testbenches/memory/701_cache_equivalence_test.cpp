@@ -110,7 +110,10 @@ CacheLevelParams geom(uint64_t size, uint32_t ways, uint32_t line, ReplacementKi
 
 // `ops` random operations on lines drawn from a pool of about three times the capacity,
 // spread over `memory_bytes` (so tags use their high bits too).
-void run_mix(const CacheLevelParams& p, uint64_t memory_bytes, uint64_t seed, int ops = 60000) {
+// `repeat`: in how many of 8 operations the address stays in the previous one's line (as a
+// sequential stream does), so the repeated-hit path of Cache::lookup (recent_line_) runs
+// after hits, fills, refreshes and write-backs of that line.
+void run_mix(const CacheLevelParams& p, uint64_t memory_bytes, uint64_t seed, int ops = 60000, unsigned repeat = 0) {
   SCOPED_TRACE("size " + std::to_string(p.size) + " ways " + std::to_string(p.ways) + " line " +
                std::to_string(p.line) + " policy " + std::to_string(static_cast<int>(p.policy)) + " memory " +
                std::to_string(memory_bytes));
@@ -123,8 +126,10 @@ void run_mix(const CacheLevelParams& p, uint64_t memory_bytes, uint64_t seed, in
   auto same_victim = [](const Cache::Victim& a, const Cache::Victim& b) {
     return a.valid == b.valid && a.dirty == b.dirty && (!a.valid || a.line == b.line);
   };
+  uint64_t last = pool[0];
   for (int i = 0; i < ops; ++i) {
-    const PhysAddr pa{pool[rng() % pool.size()] + (rng() % p.line)};
+    if (rng() % 8 >= repeat) last = pool[rng() % pool.size()];
+    const PhysAddr pa{last + (rng() % p.line)};
     const unsigned op = static_cast<unsigned>(rng() % 16);
     const bool write = rng() & 1;
     const Source src = static_cast<Source>(rng() % kSourceCount);
@@ -177,6 +182,17 @@ TEST(CacheEquivalence, EveryPolicyAndOddGeometries) {
     run_mix(geom(127 * 64 * 2, 127, 64, ReplacementKind::kLru), memory, 11, 20000);  // ranks up to 126
     run_mix(geom(255 * 64 * 2, 255, 64, ReplacementKind::kLru), memory, 12, 20000);  // timestamps
     run_mix(geom(300 * 64 * 2, 300, 64, ReplacementKind::kLru), memory, 13, 20000);  // and a 4-byte count
+  }
+}
+
+TEST(CacheEquivalence, RepeatedLinesAsInSequentialStreams) {
+  for (auto policy : {ReplacementKind::kLru, ReplacementKind::kTreePlru, ReplacementKind::kRandom}) {
+    for (unsigned repeat : {4u, 7u}) {
+      run_mix(geom(32 * 1024, 8, 64, policy), k64G, 11 + repeat, 60000, repeat);  // L1D geometry
+      run_mix(geom(16 * 1024, 4, 64, policy), uint64_t{16} << 20, 13 + repeat, 60000, repeat);
+      if (policy != ReplacementKind::kTreePlru)
+        run_mix(geom(300 * 64 * 4, 300, 64, policy), k64G, 17 + repeat, 20000, repeat);  // wide: ReplacementPolicy
+    }
   }
 }
 

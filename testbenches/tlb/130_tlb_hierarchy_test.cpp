@@ -184,3 +184,51 @@ TEST_F(TlbHierarchyTest, EndToEndLatencyCountsEveryTranslationL1HitsIncluded) {
 
 }  // namespace
 }  // namespace cowsim
+
+namespace cowsim {
+namespace {
+
+// Repeated lookups of one page are counted without probing the L1 (TlbHierarchy::Recent):
+// they must count exactly as probed hits, and every fill, INVLPG, flush or PCID switch must
+// end them (a stale repeat would translate through an entry that is gone).
+TEST_F(TlbHierarchyTest, RepeatedHitsCountAsHitsAndEndAtEveryMaintenance) {
+  make(1, 1);
+  uint64_t now = 0;
+  // A blocking core: each access is issued when the previous one is done.
+  auto access = [&](uint64_t offset = 0) {
+    const uint64_t latency = read(0, now, offset);
+    now += latency;
+    return latency;
+  };
+  EXPECT_EQ(access(), kMiss);  // walk 1, fills STLB and L1
+  for (uint64_t off = 8; off < 64; off += 8) EXPECT_EQ(access(off), kL1);  // 7 hits: 1 probed, 6 repeated
+  EXPECT_EQ(stat("l1d.hits"), 7u);
+  EXPECT_EQ(stat("l1d.misses"), 1u);
+  EXPECT_EQ(stat("l1d.a.hits"), 7u);  // bank a holds 4 KiB pages
+  tlbs_->invalidate_page(0, VirtAddr{kBase});
+  EXPECT_EQ(access(), kMiss);  // INVLPG: walk 2
+  EXPECT_EQ(access(), kL1);
+  EXPECT_EQ(access(), kL1);
+  tlbs_->set_pcid(1);
+  EXPECT_EQ(access(), kMiss);  // another context: the PCID-0 entry cannot serve it (walk 3)
+  EXPECT_EQ(access(), kL1);
+  tlbs_->flush_all();
+  EXPECT_EQ(access(), kMiss);  // walk 4
+  EXPECT_EQ(access(), kL1);
+  tlbs_->flush_pcid(1);
+  EXPECT_EQ(access(), kMiss);  // walk 5
+  EXPECT_EQ(walker_.walks, 5);
+  // 7 + 2 + 1 + 1 hits; misses: the 5 walks (the STLB missed too each time: flushed or never filled
+  // for PCID 1, except after INVLPG, which drops the STLB entry as well).
+  EXPECT_EQ(stat("l1d.hits"), 11u);
+  EXPECT_EQ(stat("l1d.misses"), 5u);
+  EXPECT_EQ(stat("stlb.misses"), 5u);
+  // Every translation is in the latency histogram: 16, of which the 11 L1 hits at kL1 (the
+  // fast path's hits are derived from the L1's, so repeated hits must be in them).
+  EXPECT_EQ(stat("latency.count"), 16u);
+  EXPECT_EQ(stat("latency.p50"), kL1);  // 11 of 16 samples are 1 cycle
+  EXPECT_EQ(stat("latency.max"), kMiss);
+}
+
+}  // namespace
+}  // namespace cowsim
