@@ -48,6 +48,10 @@ class StatText {
 
 class StatSink {
  public:
+  StatSink() = default;
+  // Scopes keep pointers into the tree: a copied or moved sink would point into another's.
+  StatSink(const StatSink&) = delete;
+  StatSink& operator=(const StatSink&) = delete;
   class Scope {
    public:
     Scope(StatSink& s, const std::string& name);
