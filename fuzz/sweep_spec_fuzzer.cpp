@@ -9,11 +9,10 @@
 // - the points are then configured as `cowsim run` would (validate): each forms a valid
 //   configuration, or the whole SPEC is refused with an InputError naming the SPEC's line.
 // Bounded work: grids of more than kMaxExpand points are only checked for their refusal or
-// skipped, and at most kMaxValidate points are configured. The harness runs in a scratch
-// folder holding a small trace `t.cwt` and configuration `c.json`, so SPECs can name them;
-// paths with a '/' are not followed (devices and FIFOs would block, not a SPEC bug).
-#include <unistd.h>
-
+// skipped, and at most kMaxValidate points are configured. A file name without '/' (config,
+// trace) is taken in the harness's scratch folder, which holds a small trace `t.cwt` and a
+// configuration `c.json`; SPECs naming paths with a '/' are not configured (a device or FIFO
+// would block the reader, which is not a SPEC bug).
 #include <cstring>
 #include <set>
 #include <string>
@@ -35,14 +34,19 @@ bool names_spec_line(const std::string& msg, const std::string& path, int max_li
   return line >= 1 && line <= max_line;
 }
 
-bool follows_no_path(const cowsim::sweep::Spec& s) {
-  auto plain = [](const std::string& p) { return p.find('/') == std::string::npos; };
-  if (!plain(s.base.config) || !plain(s.base.trace)) return false;
-  for (const auto& a : s.axes)
+// Makes the SPEC's file names (config, trace) names in `dir`; false if one has a '/'.
+bool files_in(cowsim::sweep::Spec& s, const std::string& dir) {
+  bool ok = true;
+  auto in_dir = [&](std::string& p) {
+    if (p.find('/') != std::string::npos) ok = false;
+    else if (!p.empty()) p = dir + "/" + p;
+  };
+  in_dir(s.base.config);
+  in_dir(s.base.trace);
+  for (auto& a : s.axes)
     if (a.name == "trace")
-      for (const auto& v : a.values)
-        if (!plain(v.text)) return false;
-  return true;
+      for (auto& v : a.values) in_dir(v.text);
+  return ok;
 }
 }  // namespace
 
@@ -54,7 +58,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const char config[] = "{\"cores\": 2}\n";
     fuzz::write_file(d + "/t.cwt", reinterpret_cast<const uint8_t*>(trace), std::strlen(trace));
     fuzz::write_file(d + "/c.json", reinterpret_cast<const uint8_t*>(config), std::strlen(config));
-    if (chdir(d.c_str()) != 0) std::abort();
     return d;
   }();
   const std::string path = dir + "/spec.yaml";
@@ -88,6 +91,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   if (grid > kMaxExpand) return 0;
+  const bool configurable = files_in(spec, dir);
   std::vector<sweep::Point> points;
   FUZZ_CHECK(expect_line([&] { points = sweep::expand(spec); }), "a grid within the limit was refused");
   FUZZ_CHECK(points.size() <= grid, "more points than the grid has");
@@ -116,7 +120,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(combos.insert(p.values).second, "a combination of values appears twice");
   }
 
-  if (points.size() > kMaxValidate || !follows_no_path(spec)) return 0;
+  if (points.size() > kMaxValidate || !configurable) return 0;
   expect_line([&] { sweep::validate(spec, points); });
   return 0;
 }
