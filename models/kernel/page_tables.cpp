@@ -40,7 +40,10 @@ uint64_t* PageTables::entry(Pfn root, VirtAddr va, unsigned target, bool create,
   return &(*mem_.table(table))[table_index(va, target)];
 }
 
-void PageTables::visit(Pfn table, unsigned level, uint64_t base, uint64_t start, uint64_t end, const LeafFn& fn) {
+// Visits the entries of [start, end) at or above level `stop`: leaves (huge ones included)
+// when stop is 1; with stop 2, the PMDs that point to a PTE table (huge leaves skipped).
+void PageTables::visit(Pfn table, unsigned level, unsigned stop, uint64_t base, uint64_t start, uint64_t end,
+                       const LeafFn& fn) {
   auto& t = *mem_.table(table);
   uint64_t span = entry_span(level);
   unsigned first = start > base ? static_cast<unsigned>((start - base) / span) : 0;
@@ -48,32 +51,19 @@ void PageTables::visit(Pfn table, unsigned level, uint64_t base, uint64_t start,
     uint64_t va = base + i * span;
     if (va >= end) break;
     bool leaf = level == 1 || (t[i] & pte_bits::kHuge);
+    if (leaf && stop > 1) continue;
     if (!(t[i] & (leaf ? pte_bits::kMapped : pte_bits::kPresent))) continue;
-    if (leaf) fn(va, t[i], level);
-    else visit(Pte::from_raw(t[i]).pfn(), level - 1, va, std::max(start, va), end, fn);
+    if (leaf || level == stop) fn(va, t[i], level);
+    else visit(Pte::from_raw(t[i]).pfn(), level - 1, stop, va, std::max(start, va), end, fn);
   }
 }
 
 void PageTables::for_each_leaf(Pfn root, uint64_t start, uint64_t end, const LeafFn& fn) {
-  visit(root, levels_, 0, start, end, fn);
-}
-
-void PageTables::visit_tables(Pfn table, unsigned level, uint64_t base, uint64_t start, uint64_t end,
-                              const LeafFn& fn) {
-  auto& t = *mem_.table(table);
-  uint64_t span = entry_span(level);
-  unsigned first = start > base ? static_cast<unsigned>((start - base) / span) : 0;
-  for (unsigned i = first; i < 512; ++i) {
-    uint64_t va = base + i * span;
-    if (va >= end) break;
-    if (!(t[i] & pte_bits::kPresent) || (t[i] & pte_bits::kHuge)) continue;
-    if (level == 2) fn(va, t[i], 2);
-    else visit_tables(Pte::from_raw(t[i]).pfn(), level - 1, va, std::max(start, va), end, fn);
-  }
+  visit(root, levels_, 1, 0, start, end, fn);
 }
 
 void PageTables::for_each_table(Pfn root, uint64_t start, uint64_t end, const LeafFn& fn) {
-  if (levels_ >= 2) visit_tables(root, levels_, 0, start, end, fn);
+  if (levels_ >= 2) visit(root, levels_, 2, 0, start, end, fn);
 }
 
 bool PageTables::prune(Pfn table, unsigned level, uint64_t base, uint64_t start, uint64_t end, uint64_t& freed) {

@@ -43,8 +43,7 @@ class PageTables {
   void free_table(Pfn pfn);
 
  private:
-  void visit(Pfn table, unsigned level, uint64_t base, uint64_t start, uint64_t end, const LeafFn& fn);
-  void visit_tables(Pfn table, unsigned level, uint64_t base, uint64_t start, uint64_t end, const LeafFn& fn);
+  void visit(Pfn table, unsigned level, unsigned stop, uint64_t base, uint64_t start, uint64_t end, const LeafFn& fn);
   bool prune(Pfn table, unsigned level, uint64_t base, uint64_t start, uint64_t end, uint64_t& freed);
 
   PhysicalMemory& mem_;

@@ -22,6 +22,11 @@
 namespace cowsim {
 
 namespace {
+// Copying a 512-entry table with `entries` present: a table page and the entry copies.
+void charge_table_copy(const KernelCosts& cost, uint64_t entries, Cost& c) {
+  c.add(Step::kTableAlloc, cost.table_alloc);
+  c.add(Step::kPteUpdate, uint64_t{cost.fork_per_pte} * entries);
+}
 bool table_pmd(uint64_t pmd) { return (pmd & pte_bits::kPresent) && !(pmd & pte_bits::kHuge); }
 bool write_protected_table(uint64_t pmd) { return table_pmd(pmd) && !(pmd & pte_bits::kWritable); }
 }  // namespace
@@ -78,7 +83,6 @@ bool Kernel::unshare_table(AddressSpace& mm, uint64_t* pmd, uint64_t haddr, unsi
   } else {
     auto fresh = tables_.create_root();
     if (!fresh) return false;
-    c.add(Step::kTableAlloc, cost_.table_alloc);
     auto& src = *mem_.table(old);
     auto& dst = *mem_.table(*fresh);
     // The owner takes the Accessed bits with it; the sharers it leaves behind start old.
@@ -105,7 +109,7 @@ bool Kernel::unshare_table(AddressSpace& mm, uint64_t* pmd, uint64_t haddr, unsi
     count_table_sharer(old, -1);
     if (--shared.refcount == 1 || owner_leaves) table_owner_.erase(old.value);
     ++table_copies_[static_cast<size_t>(why)];
-    c.add(Step::kPteUpdate, uint64_t{cost_.fork_per_pte} * entries);
+    charge_table_copy(cost_, entries, c);
   }
   if (flush) flush_tlb_mm_range(mm, haddr, haddr + kHugePageSize, core, c);
   return true;
@@ -134,8 +138,7 @@ bool Kernel::table_fault(Process& p, uint64_t* pmd, uint64_t haddr, unsigned cor
     // `now` it had not reached this one: the parent copies it for the child and pays for that.
     uint64_t entries = 0;
     for (uint64_t e : *mem_.table(Pte::from_raw(*pmd).pfn())) entries += (e & pte_bits::kMapped) != 0;
-    c.add(Step::kTableAlloc, cost_.table_alloc);
-    c.add(Step::kPteUpdate, uint64_t{cost_.fork_per_pte} * entries);
+    charge_table_copy(cost_, entries, c);
   }
   if (sync) {
     ++proactive_syncs_;

@@ -155,8 +155,29 @@ TEST_F(ForkStrategy, OdfChangesCopyTheTableFirst) {
   EXPECT_EQ(t["detached"], 1);
   // mprotect by the child of its half of the first table: its table is shared with no one
   // any more (the parent copied its own), so it is written in place.
+  Pfn own = table(ch, kBase);
   k().mprotect(ch, kBase, kPageSize, kProtRead, 0);
   EXPECT_FALSE(writable(ch, kBase));
+  EXPECT_EQ(table(ch, kBase), own);
+  EXPECT_EQ(stats()["tables"]["copied"]["change"], 1);
+}
+
+// mprotect of one page of a table both processes still share: the child's table is copied
+// before the change (written in place, the parent's mapping would change too), and the copy
+// raises the page counts as a linux fork would have.
+TEST_F(ForkStrategy, OdfMprotectOfASharedTableCopiesItAndLeavesTheOtherSharerAlone) {
+  use(ForkStrategyKind::kOdf);
+  Process& p = forked();
+  Process& ch = child();
+  Pfn shared = table(p, kBase);
+  k().mprotect(ch, kBase, kPageSize, kProtRead, 0);
+  EXPECT_FALSE(writable(ch, kBase));
+  EXPECT_EQ(info(frame(p, kBase)).refcount, 2u);
+  EXPECT_EQ(frame(ch, kBase), frame(p, kBase));
+  EXPECT_NE(table(ch, kBase), shared);
+  EXPECT_EQ(table(p, kBase), shared);
+  EXPECT_EQ(info(shared).refcount, 1u);
+  EXPECT_EQ(table(ch, kBase + kHuge), table(p, kBase + kHuge));  // the other table stays shared
   EXPECT_EQ(stats()["tables"]["copied"]["change"], 1);
 }
 

@@ -3,15 +3,38 @@
 #include <sys/wait.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <system_error>
+#include <vector>
 
 namespace cowsim::test {
 
+namespace {
+// Every folder temp_dir() made, removed when the test process exits (a test run makes thousands:
+// left behind, they once filled the disk). COWSIM_KEEP_TEST_FILES=1 keeps them for a post-mortem.
+struct TempDirs {
+  std::vector<std::string> made;
+  ~TempDirs() {
+    const char* keep = std::getenv("COWSIM_KEEP_TEST_FILES");
+    if (keep && *keep && std::string(keep) != "0") return;
+    std::error_code ec;
+    for (const std::string& d : made) std::filesystem::remove_all(d, ec);
+  }
+};
+TempDirs& temp_dirs() {
+  static TempDirs dirs;
+  return dirs;
+}
+}  // namespace
+
 std::string temp_dir() {
-  char tmpl[] = "/tmp/cowsim-test-XXXXXX";
-  if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+  const char* base = std::getenv("TMPDIR");
+  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/cowsim-test-XXXXXX";
+  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+  temp_dirs().made.push_back(tmpl);
   return tmpl;
 }
 
