@@ -186,7 +186,14 @@ void run_in_slices(System& system, TimeSeries* series, const RunOptions& opts, c
   progress.finish();
 }
 
+std::function<void(System&)>& system_observer() {
+  static std::function<void(System&)> observer;
+  return observer;
+}
+
 }  // namespace
+
+void set_system_observer(std::function<void(System&)> observer) { system_observer() = std::move(observer); }
 
 RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config, const TraceSource& src,
                    trace::NameTable& names, bool strict, const std::string& vcd_path, const RunOptions& opts) {
@@ -226,8 +233,11 @@ RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config,
   system.on_mark([&marks](const trace::Record& r, Cycles now, const std::string& where) { marks.mark(r, now, where); });
   system.kernel_module().set_snapshot_hook([&marks](const trace::Record& r, Cycles now) { marks.mark(r, now, ""); });
   for (uint32_t pid : plan.roots) system.kernel().start_process(pid, Cycles{0});
+  if (system_observer()) system_observer()(system);
   if (opts.check)
-    system.kernel_module().set_after_call([&system](const char* what, uint32_t pid) {
+    system.kernel_module().set_after_call([&system, before = system.kernel_module().after_call()](const char* what,
+                                                                                                  uint32_t pid) {
+      if (before) before(what, pid);
       uint64_t cycle = sc_core::sc_time_stamp().value() / system.cycle().value();
       check_invariants(system, std::string("after ") + what + " by pid " + std::to_string(pid) + " near cycle " +
                                    std::to_string(cycle));

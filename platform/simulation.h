@@ -56,6 +56,12 @@ RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config,
                    trace::NameTable& names, bool strict, const std::string& vcd_path = "",
                    const RunOptions& opts = {});
 
+class System;
+// A seam for test tools: when set, every simulate() calls it once its System is built, before
+// the run starts (testbenches/platform/686_corrupting_cowsim.cpp seeds corruptions this way
+// to show an invariant violation ends the real CLI with exit 1). The cowsim binary sets none.
+void set_system_observer(std::function<void(System&)> observer);
+
 // A few lines for the terminal: what ran, how long, and per process faults and memory.
 std::string summarize(const RunResult& r, const std::string& label);
 

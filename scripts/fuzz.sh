@@ -11,7 +11,7 @@ build=${1:-build-sanitize}
 seconds=${2:-60}
 shift $(( $# > 2 ? 2 : $# ))
 harnesses=("$@")
-[ ${#harnesses[@]} -eq 0 ] && harnesses=(text_trace binary_trace lackey config scenario simulate)
+[ ${#harnesses[@]} -eq 0 ] && harnesses=(text_trace binary_trace lackey config scenario simulate sweep_spec)
 flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fsanitize=fuzzer-no-link -fno-omit-frame-pointer -g -O1"
 if [ ! -f "$build/CMakeCache.txt" ]; then
   cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 -DCOWSIM_FUZZ=ON \
@@ -31,6 +31,7 @@ for h in "${harnesses[@]}"; do
   case $h in
     text_trace|binary_trace|simulate) dict=(-dict=fuzz/trace.dict) ;;
     lackey) dict=(-dict=fuzz/lackey.dict) ;;
+    sweep_spec) dict=(-dict=fuzz/sweep_spec.dict) ;;
   esac
   echo "== $h: ${seconds}s"
   if ! "$build/fuzz/${h}_fuzzer" "$corpus" "fuzz/seeds/$h" "${dict[@]}" -max_total_time="$seconds" \

@@ -50,6 +50,7 @@ class KernelModule : public sc_core::sc_module, public OsIf {
   // killed its process, with the record's name and the pid: `cowsim run --check` checks the
   // invariants there. Unset, it costs one test per system call.
   void set_after_call(std::function<void(const char* what, uint32_t pid)> fn) { after_call_ = std::move(fn); }
+  const std::function<void(const char*, uint32_t)>& after_call() const { return after_call_; }
   // Called at `snapshot` records, after the smaps snapshot, with the record and its cycle:
   // the platform writes its statistics there too (platform/marks.h).
   using SnapshotHook = std::function<void(const trace::Record&, Cycles now)>;

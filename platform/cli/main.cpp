@@ -81,9 +81,11 @@ int sc_main(int argc, char* argv[]) {
   }
 }
 
+#ifndef COWSIM_NO_MAIN  // a test tool with its own main() (testbenches/platform/686_corrupting_cowsim.cpp)
 // libsystemc's own main() prints the SystemC banner before calling sc_main; this one silences
 // it first (users asked cowsim a question, not SystemC's copyright) and then does the same.
 int main(int argc, char* argv[]) {
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
   return sc_core::sc_elab_and_sim(argc, argv);
 }
+#endif

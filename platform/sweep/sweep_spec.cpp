@@ -220,8 +220,10 @@ Spec load_spec(const std::string& path) {
   return s;
 }
 
-std::vector<Point> expand(const Spec& spec) {
-  // Dimensions: each zip group is one dimension; every other axis its own.
+namespace {
+
+// Dimensions of the grid: each zip group is one dimension; every other axis its own.
+std::vector<std::vector<size_t>> dimensions(const Spec& spec) {
   std::vector<std::vector<size_t>> dims;  // axis indices per dimension
   std::vector<bool> placed(spec.axes.size(), false);
   for (size_t i = 0; i < spec.axes.size(); ++i) {
@@ -238,6 +240,33 @@ std::vector<Point> expand(const Spec& spec) {
     }
     dims.push_back(dim);
   }
+  return dims;
+}
+
+}  // namespace
+
+uint64_t grid_size(const Spec& spec) {
+  uint64_t n = 1;
+  for (const auto& d : dimensions(spec)) {
+    uint64_t v = spec.axes[d[0]].values.size();  // never 0: load_spec refuses an empty axis
+    if (v == 0) return 0;
+    n = n > UINT64_MAX / v ? UINT64_MAX : n * v;
+  }
+  return n;
+}
+
+std::vector<Point> expand(const Spec& spec) {
+  const uint64_t size = grid_size(spec);
+  if (size > kMaxGridPoints) {
+    std::string product;
+    for (const auto& d : dimensions(spec))
+      product += (product.empty() ? "" : " x ") + std::to_string(spec.axes[d[0]].values.size());
+    fail(spec, spec.axes[0].line,
+         "the grid has " + (size == UINT64_MAX ? std::string("2^64 or more") : std::to_string(size)) + " points (" +
+             product + ", before 'where'), more than " + std::to_string(kMaxGridPoints) +
+             "; split the sweep or zip axes that vary together");
+  }
+  const std::vector<std::vector<size_t>> dims = dimensions(spec);
   std::vector<Point> points;
   std::vector<size_t> idx(dims.size(), 0);
   for (;;) {

@@ -2,6 +2,7 @@
 // yaml-cpp so every error names the SPEC's line.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -47,9 +48,16 @@ struct Spec {
   std::map<std::string, std::string> slurm;  // sbatch options (partition, time, cpus_per_task, mem, chunk)
 };
 
+// The most points a grid may have before `where` filters it: a SPEC asking for more is refused
+// with an InputError before anything is expanded (a typo such as 30 axes of 2 values would
+// otherwise take all host memory).
+constexpr uint64_t kMaxGridPoints = 1000000;
+
 std::string column_name(const std::string& axis);
+// The number of points of the grid before `where`, saturated at UINT64_MAX.
+uint64_t grid_size(const Spec& spec);
 Spec load_spec(const std::string& path);  // throws InputError "SPEC:LINE: ..."
-std::vector<Point> expand(const Spec& spec);
+std::vector<Point> expand(const Spec& spec);  // throws InputError past kMaxGridPoints
 // Configures every point without running it (configuration, scenario parameters, trace file).
 void validate(const Spec& spec, const std::vector<Point>& points);
 

@@ -199,6 +199,9 @@ zip: [[tlb.stlb.a.entries, tlb.stlb.a.ways]]
         self.bad("axes:\n  seed: [1, 2]\nwhere: colour == red\n", 3, ["not an axis"])
         self.bad("axes:\n  seed: [1, 2]\n  a.b: [1]\nzip: [[seed, a.b]]\n", 4, ["zip"])
         self.bad("axes: [\n", 2, ["not valid YAML"])
+        # 21 axes of 2 values: 2^21 = 2097152 points, past the 1000000 limit; refused before expanding.
+        many = "".join(f"  param.a{i}: [1, 2]\n" for i in range(21))
+        self.bad("axes:\n" + many, 2, ["the grid has 2097152 points", "more than 1000000"])
 
     def test_compare(self):
         a, b = os.path.join(self.d, "a"), os.path.join(self.d, "b")
