@@ -266,9 +266,9 @@ RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config,
   StatSink s;
   if (marks.warmed_up()) s.subtract(&marks.warmup());
   report_all(s, system, plan, end, host, cfg.core.frequency_mhz, false);
-  r.stats = s.json();
-  r.stats_text = s.text();
-  r.histograms = s.bins();
+  r.stats = s.take_json();  // moved, not copied: the report is the largest memory of a many-process run
+  r.stats_text = s.take_text();
+  r.histograms = s.take_bins();
   marks.finish(r.stats, r.histograms);
   if (series) r.timeseries_csv = series->csv();
   r.snapshots = system.kernel_module().snapshots();
