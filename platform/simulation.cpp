@@ -12,6 +12,7 @@
 #include "platform/marks.h"
 #include "platform/scenarios/scenario.h"
 #include "platform/progress.h"
+#include "platform/sanitizer_stack.h"
 #include "platform/system.h"
 #include "platform/timeseries.h"
 #include "platform/waveform.h"
@@ -251,6 +252,7 @@ RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config,
   } else {
     run_in_slices(system, series ? &*series : nullptr, opts, plan, cfg.core.frequency_mhz, host_start);
   }
+  reannounce_main_stack();
   system.rethrow_errors();
   if (system.kernel().any_alive())
     throw InputError(src.label + ": the trace deadlocks; blocked forever:" + deadlock_report(system.kernel(), names));
