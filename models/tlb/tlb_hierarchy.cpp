@@ -47,10 +47,13 @@ TranslateResult TlbHierarchy::translate_slow(Pfn root, VirtAddr va, AccessType t
   misses_.walker_done(walker, t);
   miss_latency_.add(t - missed);
   if (!w.ok()) {
-    // A #PF drops the TLB and paging-structure-cache entries for the faulting address.
-    l1i_.invalidate_page(va, pcid_);
-    l1d_.invalidate_page(va, pcid_);
-    stlb_.invalidate_page(va, pcid_);
+    // A #PF drops the TLB and paging-structure-cache entries for the faulting address. This L1
+    // and the STLB hold one only if a lookup above found it (`e`): without, nothing to search.
+    (&l1 == &l1i_ ? l1d_ : l1i_).invalidate_page(va, pcid_);
+    if (e) {
+      l1.invalidate_page(va, pcid_);
+      stlb_.invalidate_page(va, pcid_);
+    }
     walker_->invalidate_caches(va, pcid_);
     misses_.resolve(mshr, va, 0, pcid_, t);
     r.fault = w.fault;

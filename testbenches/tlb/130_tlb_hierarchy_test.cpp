@@ -21,21 +21,22 @@ class FakeWalker : public PageWalker {
     WalkResult r;
     r.latency = Cycles{kWalk};
     if (fault) {
-      r.fault.kind = FaultKind::kNotPresent;
+      r.fault.kind = read_only ? FaultKind::kWriteProtect : FaultKind::kNotPresent;
       r.fault.addr = va;
       r.fault.access = type;
       return r;
     }
     r.translation.page_shift = huge ? 21 : 12;
     r.translation.pfn = Pfn{va.vpn().value + 1000};
-    r.translation.writable = r.translation.user = r.translation.dirty = true;
+    r.translation.writable = !read_only;
+    r.translation.user = r.translation.dirty = true;
     return r;
   }
   void flush_caches(uint16_t) override {}
   void flush_caches() override {}
   void invalidate_caches(VirtAddr, uint16_t) override {}
   int walks = 0;
-  bool huge = false, fault = false;
+  bool huge = false, fault = false, read_only = false;
 };
 
 class TlbHierarchyTest : public ::testing::Test {
@@ -160,6 +161,42 @@ TEST_F(TlbHierarchyTest, FaultingMissLeavesNothingToMergeWith) {
   EXPECT_EQ(read(0, 5), kMiss);  // walks again (after the kernel fixed the page), no merge
   EXPECT_EQ(walker_.walks, 2);
   EXPECT_EQ(stat("miss_handling.merged"), 0u);
+}
+
+// Intel SDM vol. 3A, 4.10.4.1: a page fault drops the faulting address's entries from every
+// TLB, the other L1 included, whether or not this access's lookups found one.
+TEST_F(TlbHierarchyTest, PageFaultDropsTheFaultingPageFromEveryLevel) {
+  make(4, 2);
+  auto access = [&](AccessType type, uint64_t page, uint64_t now) {
+    last_ = tlbs_->translate(Pfn{1}, VirtAddr{kBase + page * 4096}, type, Cycles{now});
+    return last_.latency.value;
+  };
+  // Page 1 in the L1 ITLB only: fetched (the L1 ITLB and the STLB fill), then pushed out of its
+  // STLB set (1536 entries / 12 ways = 128 sets, LRU) by reads of the 12 pages 1 + 128 k.
+  EXPECT_EQ(access(AccessType::kFetch, 1, 0), kMiss);
+  uint64_t now = 1000;
+  for (uint64_t k = 1; k <= 12; ++k, now += 1000) EXPECT_EQ(access(AccessType::kRead, 1 + 128 * k, now), kMiss);
+  walker_.fault = true;
+  EXPECT_EQ(access(AccessType::kRead, 1, now), kMiss);  // the L1 DTLB and the STLB miss: walks, faults
+  EXPECT_FALSE(last_.ok());
+  EXPECT_EQ(stat("l1i.a.invalidations"), 1u);  // the ITLB's entry is gone
+  walker_.fault = false;
+  EXPECT_EQ(access(AccessType::kFetch, 1, now + 1000), kMiss);  // so the fetch walks again
+  EXPECT_EQ(walker_.walks, 15);
+
+  // A write to a read-only page that the L1 DTLB and the STLB hold (read, then fetched): the
+  // L1 DTLB's entry is found and walked past (rewalk), the walk faults, and all three drop it,
+  // the STLB's though the write never looked it up.
+  walker_.read_only = true;
+  EXPECT_EQ(access(AccessType::kRead, 2, 20000), kMiss);
+  EXPECT_EQ(access(AccessType::kFetch, 2, 21000), kL1 + kStlb);  // the STLB's entry fills the ITLB
+  walker_.fault = true;
+  EXPECT_EQ(access(AccessType::kWrite, 2, 22000), kL1 + kWalk);
+  EXPECT_FALSE(last_.ok());
+  EXPECT_EQ(stat("l1d.a.invalidations"), 1u);
+  EXPECT_EQ(stat("stlb.a.invalidations"), 1u);
+  EXPECT_EQ(stat("l1i.a.invalidations"), 2u);
+  EXPECT_EQ(stat("rewalks"), 1u);
 }
 
 TEST_F(TlbHierarchyTest, InvalidationStopsMergingWithFillsInFlight) {
