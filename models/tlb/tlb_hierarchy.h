@@ -24,6 +24,8 @@ class PageWalker {
   virtual void flush_caches(uint16_t pcid) = 0;                    // paging-structure caches of one context
   virtual void flush_caches() = 0;                                 // all of them
   virtual void invalidate_caches(VirtAddr va, uint16_t pcid) = 0;  // entries for one address
+  // A host hint with no simulated effect: a walk of `va` is likely soon (Walker::prefetch).
+  virtual void prefetch(Pfn root, VirtAddr va, bool leaf) {}
 };
 
 class TlbHierarchy final : public Translator, public TlbControl {
@@ -74,6 +76,16 @@ class TlbHierarchy final : public Translator, public TlbControl {
       return true;
     }
     return false;
+  }
+  // Whether the last translation off the L1 path walked (rather than hit the STLB): the
+  // executor then hints the next access's walk to the host (prefetch).
+  bool walking() const { return walked_; }
+  // A host hint, no simulated effect, for a translation of `va` likely to miss soon, in two
+  // stages (Walker::prefetch): the STLB set and the upper page-table path, then, issued
+  // later, the leaf PTE.
+  void prefetch(Pfn root, VirtAddr va, bool leaf) {
+    if (!leaf) stlb_.prefetch(va);
+    walker_->prefetch(root, va, leaf);
   }
   TranslateResult translate_after_l1(Pfn root, VirtAddr va, AccessType type, Cycles now, const TlbEntry* e) {
     forget_recent();  // the miss path may fill or invalidate the L1s
@@ -126,6 +138,7 @@ class TlbHierarchy final : public Translator, public TlbControl {
   Recent recent_[2];
   PageWalker* walker_ = nullptr;
   uint64_t rewalks_ = 0;
+  bool walked_ = false;  // walking()
   // L1 hits that went on to translate_slow [DTLB, ITLB]; the L1's other hits are the fast
   // path's, whose latency is the L1's (counted here, on the rare path, not per fast hit).
   uint64_t slow_l1_hits_[2] = {};

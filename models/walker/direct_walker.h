@@ -14,6 +14,7 @@ class DirectWalker final : public PageWalker {
   void flush_caches(uint16_t pcid) override { w_.flush_caches(pcid); }
   void flush_caches() override { w_.flush_caches(); }
   void invalidate_caches(VirtAddr va, uint16_t pcid) override { w_.invalidate_caches(va, pcid); }
+  void prefetch(Pfn root, VirtAddr va, bool leaf) override { w_.prefetch(root, va, leaf); }
 
  private:
   Walker& w_;

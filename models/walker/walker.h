@@ -6,11 +6,13 @@
 
 #include <cstdint>
 
+#include "models/common/host_prefetch.h"
 #include "models/common/histogram.h"
 #include "models/common/stats.h"
 #include "models/memory/level.h"
 #include "models/memory/pte_memory.h"
 #include "models/walker/paging_structure_cache.h"
+#include "models/walker/pte.h"
 #include "models/walker/walk_result.h"
 #include "models/walker/walker_params.h"
 
@@ -23,7 +25,37 @@ class Walker {
  public:
   Walker(const WalkerParams& p, PteMemory& mem, uint64_t seed = 1);
   // Where PTE reads and A/D writes go from now on (PteMemory, models/memory/pte_memory.h).
-  void attach(PteMemory& mem) { mem_ = &mem; }
+  void attach(PteMemory& mem) {
+    mem_ = &mem;
+    hint_mem_ = mem.contents();
+    hint_caches_ = mem.caches();
+  }
+
+  // A host hint, no simulated effect (no counter, cache, PSC or A/D bit changes) for a walk of
+  // `va` that is coming, in two stages, each a few dozen instructions: `leaf` false reads the
+  // upper entries untimed (host-hot: few of them) and prefetches the L2/LLC model sets of every
+  // entry's line and the physical-memory index line of the leaf table; `leaf` true, issued
+  // later (that index line has arrived), prefetches the leaf PTE's host line. A stage that
+  // would load a cold line only prefetches it, so neither stalls the host. Nothing when PTEs
+  // go through TLM (no direct contents).
+  void prefetch(Pfn root, VirtAddr va, bool leaf) const {
+    if (!hint_mem_ || va.value >= user_address_limit(levels_)) return;
+    PhysAddr table = frame_address(root);
+    for (unsigned level = levels_;; --level) {
+      const PhysAddr pa = table + 8 * table_index(va, level);
+      if (level == 1 && !leaf) {
+        hint_mem_->prefetch_index(pa.pfn());
+        return hint_caches_->prefetch(pa);
+      }
+      const uint64_t* entry = hint_mem_->entry(pa);
+      if (!entry) return;
+      if (level == 1) return host_prefetch(entry);
+      if (!leaf) hint_caches_->prefetch(pa);
+      const Pte e = Pte::from_raw(*entry);
+      if (!e.present || e.huge) return;
+      table = frame_address(e.pfn());
+    }
+  }
 
   // A timed walk for a user-mode access. `root` is the top-level table frame (CR3), `pcid`
   // the context the paging-structure caches tag their entries with.
@@ -58,6 +90,8 @@ class Walker {
   uint64_t reads_by_level_[6] = {};
   uint64_t reads_served_[6][kLevelCount] = {};  // [table level][hierarchy level that served it]
   PteMemory* mem_;
+  const PhysicalMemory* hint_mem_ = nullptr;     // mem_->contents(): prefetch() only
+  const MemoryHierarchy* hint_caches_ = nullptr;  // mem_->caches()
   uint64_t walks_ = 0, pte_reads_ = 0, ad_writes_ = 0, faults_ = 0;
   uint64_t fault_kinds_[8] = {};
   uint64_t faults_by_code_[32] = {};  // by x86 error code (P W U RSVD I = bits 0-4)
