@@ -109,10 +109,10 @@ class Executor {
         return true;
       }
       // Walks come in runs: while this one is served, the host fetches the next one's lines.
-      const bool hint = tlbs_->walking() && next_access(hint_va_);
-      if (hint) tlbs_->prefetch(p.mm->root, hint_va_, false);
+      VirtAddr next;
+      const PhysAddr leaf = tlbs_->walking() && next_access(next) ? tlbs_->prefetch_path(p.mm->root, next) : PhysAddr{0};
       const TranslateResult r = tlbs_->translate_after_l1(p.mm->root, va, type, issue, e);
-      if (hint) tlbs_->prefetch(p.mm->root, hint_va_, true);
+      if (leaf.value) tlbs_->prefetch_leaf(leaf);
       if (!finish_translation(p, va, type, issue, r)) return false;
       return r.ok() || translate_slow(p, va, type, 1);  // a handled fault: the access runs again
     }
@@ -188,7 +188,6 @@ class Executor {
   bool others_known_ = false, others_ = false;
   TaskContext* ctx_ = nullptr;  // the context run() executes (next_access)
   trace::Record ahead_;         // next_access()'s peek
-  VirtAddr hint_va_;
   uint64_t accesses_ = 0, records_ = 0, faults_ = 0, busy_ = 0;
 };
 

@@ -31,30 +31,30 @@ class Walker {
     hint_caches_ = mem.caches();
   }
 
-  // A host hint, no simulated effect (no counter, cache, PSC or A/D bit changes) for a walk of
-  // `va` that is coming, in two stages, each a few dozen instructions: `leaf` false reads the
-  // upper entries untimed (host-hot: few of them) and prefetches the L2/LLC model sets of every
-  // entry's line and the physical-memory index line of the leaf table; `leaf` true, issued
-  // later (that index line has arrived), prefetches the leaf PTE's host line. A stage that
-  // would load a cold line only prefetches it, so neither stalls the host. Nothing when PTEs
-  // go through TLM (no direct contents).
-  void prefetch(Pfn root, VirtAddr va, bool leaf) const {
-    if (!hint_mem_ || va.value >= user_address_limit(levels_)) return;
+  // Host hints, no simulated effect (no counter, cache, PSC or A/D bit changes), for a walk of
+  // `va` that is coming, in two stages so that neither stalls the host on a cold line.
+  // prefetch_path reads the upper entries untimed (host-hot: few of them), prefetches the
+  // physical-memory index line of the leaf table and the L2/LLC model sets of the leaf PTE's
+  // line, and returns the leaf PTE's address (0: no leaf table, nothing more to hint).
+  // prefetch_leaf, issued later (the index line has arrived), prefetches the leaf PTE's host
+  // line. Nothing when PTEs go through TLM (no direct contents).
+  PhysAddr prefetch_path(Pfn root, VirtAddr va) const {
+    if (!hint_mem_ || va.value >= user_address_limit(levels_)) return PhysAddr{0};
     PhysAddr table = frame_address(root);
-    for (unsigned level = levels_;; --level) {
-      const PhysAddr pa = table + 8 * table_index(va, level);
-      if (level == 1 && !leaf) {
-        hint_mem_->prefetch_index(pa.pfn());
-        return hint_caches_->prefetch(pa);
-      }
-      const uint64_t* entry = hint_mem_->entry(pa);
-      if (!entry) return;
-      if (level == 1) return host_prefetch(entry);
-      if (!leaf) hint_caches_->prefetch(pa);
+    for (unsigned level = levels_; level > 1; --level) {
+      const uint64_t* entry = hint_mem_->entry(table + 8 * table_index(va, level));
+      if (!entry) return PhysAddr{0};
       const Pte e = Pte::from_raw(*entry);
-      if (!e.present || e.huge) return;
+      if (!e.present || e.huge) return PhysAddr{0};
       table = frame_address(e.pfn());
     }
+    const PhysAddr leaf = table + 8 * table_index(va, 1);
+    hint_mem_->prefetch_index(leaf.pfn());
+    hint_caches_->prefetch(leaf);
+    return leaf;
+  }
+  void prefetch_leaf(PhysAddr leaf) const {
+    if (const uint64_t* entry = hint_mem_->entry(leaf)) host_prefetch(entry);
   }
 
   // A timed walk for a user-mode access. `root` is the top-level table frame (CR3), `pcid`
@@ -90,7 +90,7 @@ class Walker {
   uint64_t reads_by_level_[6] = {};
   uint64_t reads_served_[6][kLevelCount] = {};  // [table level][hierarchy level that served it]
   PteMemory* mem_;
-  const PhysicalMemory* hint_mem_ = nullptr;     // mem_->contents(): prefetch() only
+  const PhysicalMemory* hint_mem_ = nullptr;     // mem_->contents(): the prefetch hints only
   const MemoryHierarchy* hint_caches_ = nullptr;  // mem_->caches()
   uint64_t walks_ = 0, pte_reads_ = 0, ad_writes_ = 0, faults_ = 0;
   uint64_t fault_kinds_[8] = {};
