@@ -27,7 +27,7 @@ void Marks::mark(const trace::Record& r, Cycles now, const std::string& where) {
     report_(s, now);
     std::string unique = name;  // as the smaps snapshots: a repeated label gets .2, .3, ...
     for (int n = 2; snapshots_.contains(unique); ++n) unique = name + "." + std::to_string(n);
-    snapshots_[unique] = s.json();
+    snapshots_[unique] = s.take_json();
     return;
   }
   // The trace's marks were checked in file order (plan_trace); processes may still run them
@@ -54,7 +54,7 @@ void Marks::mark(const trace::Record& r, Cycles now, const std::string& where) {
   StatSink s;
   s.subtract(&(*it)->base);
   report_(s, now);
-  regions_[name] = s.json();
+  regions_[name] = s.take_json();
   for (const auto& [path, bins] : s.bins().items()) bins_["regions." + name + "." + path] = bins;
   open_.erase(it);
 }

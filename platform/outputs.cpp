@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <iomanip>
 
 #include "models/common/error.h"
 #include "models/common/histogram.h"
@@ -28,12 +30,17 @@ void step() {
   if (crash_at && ++n == crash_at) ::kill(::getpid(), SIGKILL);
 }
 
-void write_file(const fs::path& path, const std::string& text) {
+// `fill` streams the contents: a large report is never held twice (tree and text) in memory.
+void write_with(const fs::path& path, const std::function<void(std::ostream&)>& fill) {
   fs::create_directories(path.parent_path());
   std::ofstream out(path, std::ios::binary);
-  out << text;
+  fill(out);
   out.close();
   if (!out) throw InputError(path.string() + ": cannot write");
+}
+
+void write_file(const fs::path& path, const std::string& text) {
+  write_with(path, [&text](std::ostream& o) { o << text; });
 }
 
 // Labels become folder names: keep them to a safe set of characters.
@@ -81,8 +88,9 @@ void write_outputs(const std::string& dir, const RunResult& r) {
   fs::remove_all(stage, ec);  // what a killed run left behind
   fs::remove_all(old, ec);
   try {
-    write_file(stage / "stats.json", r.stats.dump(2) + "\n");
-    write_file(stage / "stats.txt", r.stats_text);
+    // operator<< with setw(2) is dump(2), written as it is serialised.
+    write_with(stage / "stats.json", [&r](std::ostream& o) { o << std::setw(2) << r.stats << "\n"; });
+    write_with(stage / "stats.txt", [&r](std::ostream& o) { r.stats_text.write(o); });
     write_file(stage / "config.json", r.config.dump(2) + "\n");
     write_file(stage / "histograms.json", r.histograms.dump() + "\n");
     if (!r.timeseries_csv.empty()) write_file(stage / "timeseries.csv", r.timeseries_csv);

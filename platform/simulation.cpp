@@ -12,6 +12,7 @@
 #include "platform/marks.h"
 #include "platform/scenarios/scenario.h"
 #include "platform/progress.h"
+#include "platform/sanitizer_stack.h"
 #include "platform/system.h"
 #include "platform/timeseries.h"
 #include "platform/waveform.h"
@@ -251,6 +252,7 @@ RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config,
   } else {
     run_in_slices(system, series ? &*series : nullptr, opts, plan, cfg.core.frequency_mhz, host_start);
   }
+  reannounce_main_stack();
   system.rethrow_errors();
   if (system.kernel().any_alive())
     throw InputError(src.label + ": the trace deadlocks; blocked forever:" + deadlock_report(system.kernel(), names));
@@ -266,9 +268,9 @@ RunResult simulate(const SimConfig& cfg, const nlohmann::json& effective_config,
   StatSink s;
   if (marks.warmed_up()) s.subtract(&marks.warmup());
   report_all(s, system, plan, end, host, cfg.core.frequency_mhz, false);
-  r.stats = s.json();
-  r.stats_text = s.text();
-  r.histograms = s.bins();
+  r.stats = s.take_json();  // moved, not copied: the report is the largest memory of a many-process run
+  r.stats_text = s.take_text();
+  r.histograms = s.take_bins();
   marks.finish(r.stats, r.histograms);
   if (series) r.timeseries_csv = series->csv();
   r.snapshots = system.kernel_module().snapshots();

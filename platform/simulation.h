@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "models/common/stats.h"
 #include "models/kernel/kernel_module.h"
 #include "platform/sim_config.h"
 #include "platform/trace_plan.h"
@@ -30,7 +31,7 @@ TraceSource scenario_source(const std::string& name, const std::vector<std::stri
 
 struct RunResult {
   nlohmann::json stats;       // stats.json (with a "scenario" section for built-in scenarios)
-  std::string stats_text;     // stats.txt
+  StatText stats_text;        // stats.txt
   nlohmann::json config;      // config.json: the effective configuration
   std::vector<SmapsSnapshot> snapshots;
   std::vector<std::string> kernel_errors;  // failed system calls (the run went on)

@@ -1,28 +1,85 @@
 #include "models/common/stats.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "models/common/histogram.h"
 
 namespace cowsim {
 
-StatSink::Scope::Scope(StatSink& s, const std::string& name) : s_(s), saved_(s.prefix_.size()) {
-  s_.prefix_ += name + ".";
+void StatText::add(const std::string& prefix, const std::string& name, const std::string& shown, const char* desc,
+                   const char* unit) {
+  scratch_.assign(" # ").append(desc);
+  if (unit && *unit) scratch_.append(" (").append(unit).append(")");
+  scratch_ += '\n';
+  auto [it, fresh] = suffix_ids_.try_emplace(scratch_, static_cast<uint32_t>(suffixes_.size()));
+  if (fresh) suffixes_.push_back(scratch_);
+  const size_t length = prefix.size() + name.size() + 1 + shown.size();
+  // Blocks of 256 KiB (or one line, if longer), reserved once: appending never reallocates.
+  constexpr size_t kBlock = size_t{1} << 18;
+  if (blocks_.empty() || blocks_.back().size() + length > blocks_.back().capacity()) {
+    blocks_.emplace_back();
+    blocks_.back().reserve(std::max(kBlock, length));
+  }
+  std::string& b = blocks_.back();
+  b.append(prefix).append(name).append(1, ' ').append(shown);
+  lines_.push_back({static_cast<uint32_t>(length), it->second});
 }
-StatSink::Scope::~Scope() { s_.prefix_.resize(saved_); }
+
+void StatText::write(std::ostream& out) const {
+  size_t block = 0, at = 0;
+  for (const Line& l : lines_) {
+    if (at + l.length > blocks_[block].size()) ++block, at = 0;
+    out.write(blocks_[block].data() + at, static_cast<std::streamsize>(l.length));
+    const std::string& suffix = suffixes_[l.suffix];
+    out.write(suffix.data(), static_cast<std::streamsize>(suffix.size()));
+    at += l.length;
+  }
+}
+
+std::string StatText::str() const {
+  std::string s;
+  size_t block = 0, at = 0;
+  for (const Line& l : lines_) {
+    if (at + l.length > blocks_[block].size()) ++block, at = 0;
+    s.append(blocks_[block], at, l.length).append(suffixes_[l.suffix]);
+    at += l.length;
+  }
+  return s;
+}
+
+StatSink::Scope::Scope(StatSink& s, const std::string& name) : s_(s), saved_(s.prefix_.size()), depth_(s.levels_.size()) {
+  s_.prefix_.append(name).append(1, '.');
+  s_.levels_.push_back({s_.prefix_.size(), nullptr});
+}
+StatSink::Scope::~Scope() {
+  s_.prefix_.resize(saved_);
+  s_.levels_.resize(depth_);
+}
+
+nlohmann::json& StatSink::scope_node(size_t level) {
+  Level& l = levels_[level];
+  if (l.node) return *l.node;
+  // Walk by string keys from the enclosing scope's node: a json_pointer would turn numeric
+  // keys ("cores.0") into arrays. A scope's name may hold dots ("tlb.l1d").
+  nlohmann::json* node = level ? &scope_node(level - 1) : &root_;
+  if (level) {
+    size_t start = levels_[level - 1].prefix_length;
+    const size_t end = l.prefix_length;  // just past this scope's trailing dot
+    for (size_t dot; start < end && (dot = prefix_.find('.', start)) < end; start = dot + 1)
+      node = &(*node)[prefix_.substr(start, dot - start)];
+  }
+  return *(l.node = node);
+}
 
 void StatSink::put(const std::string& name, nlohmann::json v, const std::string& shown, const char* unit,
                    const char* desc) {
-  std::string path = prefix_ + name;
-  // Walk by string keys: a json_pointer would turn numeric keys ("cores.0") into arrays.
-  nlohmann::json* node = &root_;
+  nlohmann::json* node = &scope_node(levels_.size() - 1);
   size_t start = 0;
-  for (size_t dot; (dot = path.find('.', start)) != std::string::npos; start = dot + 1)
-    node = &(*node)[path.substr(start, dot - start)];
-  (*node)[path.substr(start)] = std::move(v);
-  text_ += path + " " + shown + " # " + desc;
-  if (unit && *unit) text_ += std::string(" (") + unit + ")";
-  text_ += "\n";
+  for (size_t dot; (dot = name.find('.', start)) != std::string::npos; start = dot + 1)
+    node = &(*node)[name.substr(start, dot - start)];
+  (*node)[start ? name.substr(start) : name] = std::move(v);
+  text_.add(prefix_, name, shown, desc, unit);
 }
 
 uint64_t StatSink::counter(const std::string& name, uint64_t v, const char* unit, const char* desc) {

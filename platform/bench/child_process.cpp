@@ -70,7 +70,8 @@ ChildResult run_in_child(const std::function<nlohmann::json()>& work) {
   if (out.contains("input_error")) throw InputError(out["input_error"].get<std::string>());
   if (out.contains("error")) throw std::runtime_error(out["error"].get<std::string>());
   return {out["ok"], static_cast<uint64_t>(ru.ru_maxrss) * 1024,  // ru_maxrss is in KiB on Linux
-          static_cast<double>(ru.ru_utime.tv_sec) + static_cast<double>(ru.ru_utime.tv_usec) * 1e-6};
+          static_cast<double>(ru.ru_utime.tv_sec) + static_cast<double>(ru.ru_utime.tv_usec) * 1e-6,
+          static_cast<double>(ru.ru_stime.tv_sec) + static_cast<double>(ru.ru_stime.tv_usec) * 1e-6};
 }
 
 }  // namespace cowsim::bench

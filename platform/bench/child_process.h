@@ -13,6 +13,7 @@ struct ChildResult {
   nlohmann::json result;        // what `work` returned
   uint64_t peak_rss_bytes = 0;  // the child's maximum resident set size
   double user_seconds = 0;      // the child's user CPU time: steadier than wall time on a shared host
+  double system_seconds = 0;    // the child's system CPU time (page faults on fresh memory, mostly)
 };
 
 // Forks; the child runs `work` and sends its JSON back through a pipe. An InputError in the

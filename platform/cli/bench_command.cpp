@@ -34,7 +34,7 @@ double median(std::vector<double> v) {
 // Runs `work` `repeat` times, each in its own child process; all results and peak RSSs.
 struct Runs {
   std::vector<nlohmann::json> results;
-  std::vector<double> seconds, user_seconds;
+  std::vector<double> seconds, user_seconds, system_seconds;
   uint64_t peak_rss = 0;
 };
 Runs repeat_in_children(uint64_t repeat, const std::function<nlohmann::json()>& work) {
@@ -43,6 +43,7 @@ Runs repeat_in_children(uint64_t repeat, const std::function<nlohmann::json()>& 
     bench::ChildResult c = bench::run_in_child(work);
     r.seconds.push_back(c.result["host_seconds"].get<double>());
     r.user_seconds.push_back(c.user_seconds);
+    r.system_seconds.push_back(c.system_seconds);
     r.results.push_back(c.result);
     r.peak_rss = std::max(r.peak_rss, c.peak_rss_bytes);
   }
@@ -103,6 +104,8 @@ nlohmann::json run_workload(const Workload& w, bench::Size size, uint64_t repeat
   out["host_seconds_runs"] = s.seconds;
   out["user_seconds"] = median(s.user_seconds);  // the whole child (set-up included): CPU, not wall
   out["user_seconds_runs"] = s.user_seconds;
+  out["system_seconds"] = median(s.system_seconds);  // the child's system CPU time, same runs
+  out["system_seconds_runs"] = s.system_seconds;
   out["work_per_second"] = seconds > 0 ? static_cast<double>(work) / seconds : 0.0;
   out["peak_rss_bytes"] = s.peak_rss;
   out["bare_host_seconds"] = bare_seconds;

@@ -17,10 +17,11 @@ import sys
 import tempfile
 import unittest
 
+from stats_util import stats_without_host as stats
+
 COWSIM = CORRUPTING = None
 # fork-cow with a 4 MiB heap: a parent and a child, a few hundred CoW faults, well under a second.
 RUN = ["run", "--scenario", "fork-cow", "--param", "heap=4M", "-q"]
-HOST_KEYS = ("host_seconds", "accesses_per_host_second")
 
 
 def files(d):
@@ -34,13 +35,6 @@ def files(d):
                     out[os.path.relpath(p, d)] = f.read()
     return out
 
-
-def stats(d):
-    with open(os.path.join(d, "stats.json")) as f:
-        s = json.load(f)
-    for k in HOST_KEYS:
-        s["sim"].pop(k)
-    return s
 
 
 class InvariantExit(unittest.TestCase):

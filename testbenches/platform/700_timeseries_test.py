@@ -14,20 +14,14 @@ import sys
 import tempfile
 import unittest
 
+from stats_util import stats_without_host
+
 COWSIM = None
-HOST_KEYS = ("host_seconds", "accesses_per_host_second")
 
 
 def run(out, *extra, stderr=subprocess.PIPE):
     return subprocess.run([COWSIM, "run", "--out", out, *extra], stdout=subprocess.PIPE, stderr=stderr)
 
-
-def stats_without_host(d):
-    with open(os.path.join(d, "stats.json")) as f:
-        s = json.load(f)
-    for k in HOST_KEYS:
-        s["sim"].pop(k)
-    return s
 
 
 class TimeSeriesTest(unittest.TestCase):
