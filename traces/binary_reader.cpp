@@ -68,6 +68,20 @@ class BinaryReader : public RecordStream {
     }
   }
 
+  // The fast path's records only, from bytes already buffered: no read, no error.
+  bool peek(Record& r) override {
+    if (ended_ || src_->available() < kSlotSize) return false;
+    const Slot s = load_slot(src_->data());
+    const OpSpec* spec = specs_[s.op];
+    if (spec == nullptr || spec->slots != 1 || !(spec->uses & kUseB) || !fast_access_ok(s)) return false;
+    r = Record{};
+    r.op = spec->op;
+    r.pid = s.pid;
+    r.size = s.b;
+    r.addr = s.x;
+    return true;
+  }
+
   std::string where() const override { return at(last_); }
 
  private:

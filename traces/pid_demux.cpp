@@ -32,6 +32,16 @@ class PidDemux::View final : public RecordStream {
     return private_->next(r);
   }
 
+  // The queue's first record, else the shared reader's next one if it is this process's.
+  bool peek(Record& r) override {
+    if (private_) return private_->peek(r);
+    if (!q_->records.empty()) {
+      r = q_->records.front();
+      return true;
+    }
+    return !d_->overflowed_ && d_->all_ && d_->all_->peek(r) && r.pid == pid_;
+  }
+
   std::string where() const override {
     if (private_) return private_->where();
     return d_->all_ ? d_->all_->where() : std::string("(no record read)");

@@ -16,6 +16,8 @@ class PidFilter final : public RecordStream {
       if (r.pid == pid_) return true;
     return false;
   }
+  // Known when the trace's next record is this process's (else records would be skipped).
+  bool peek(Record& r) override { return all_->peek(r) && r.pid == pid_; }
   std::string where() const override { return all_->where(); }
 
  private:

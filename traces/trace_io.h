@@ -21,6 +21,10 @@ class RecordStream {
   virtual ~RecordStream() = default;
   virtual bool next(Record& r) = 0;       // false at end of trace; throws InputError on bad input
   virtual std::string where() const = 0;  // "FILE:LINE" (text) or "FILE: byte N" (binary) of the last record
+  // The record next() would return, without consuming it, if the stream can tell cheaply and
+  // without side effects; false otherwise (then nothing is known). A hint for host prefetches
+  // (Executor): a stream that never answers is correct, only slower.
+  virtual bool peek(Record& r) { return false; }
 };
 
 // Opens a trace, detecting the encoding from its first bytes (binary magic, else text; a

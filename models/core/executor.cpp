@@ -79,6 +79,18 @@ bool Executor::overlay_access(Process& p, VirtAddr va, AccessType type) {
   return r.resolved;
 }
 
+bool Executor::next_access(VirtAddr& va) {
+  if (!ctx_ || !ctx_->pending) return false;
+  const trace::Record& r = ctx_->record;
+  if (r.is_access() && ctx_->position + 1 < r.accesses()) {
+    va = VirtAddr{r.addr + (ctx_->position + 1) * r.stride};
+    return true;
+  }
+  if (!ctx_->stream->peek(ahead_) || !ahead_.is_access()) return false;
+  va = VirtAddr{ahead_.addr};
+  return true;
+}
+
 bool Executor::access(Process& p, VirtAddr va, uint32_t size, AccessType type) {
   ++accesses_;
   ++p.accesses;
@@ -138,6 +150,11 @@ void Executor::check_spans_ended(const Process& p, const TaskContext& ctx, const
 
 StopReason Executor::run(Process& p, TaskContext& ctx, Cycles slice_end) {
   others_known_ = false;  // the scheduler ran since the last run
+  ctx_ = &ctx;
+  struct Forget {  // the context may end with this run (the process exits)
+    TaskContext*& c;
+    ~Forget() { c = nullptr; }
+  } forget{ctx_};
   for (;;) {
     if (!ctx.pending) {
       if (!ctx.stream->next(ctx.record)) {

@@ -108,12 +108,19 @@ class Executor {
         complete(issue, Cycles{latency}, frame_address(pfn) + va.page_offset(), type);
         return true;
       }
+      // Walks come in runs: while this one is served, the host fetches the next one's lines.
+      VirtAddr next;
+      const PhysAddr leaf = tlbs_->walking() && next_access(next) ? tlbs_->prefetch_path(p.mm->root, next) : PhysAddr{0};
       const TranslateResult r = tlbs_->translate_after_l1(p.mm->root, va, type, issue, e);
+      if (leaf.value) tlbs_->prefetch_leaf(leaf);
       if (!finish_translation(p, va, type, issue, r)) return false;
       return r.ok() || translate_slow(p, va, type, 1);  // a handled fault: the access runs again
     }
     return translate_slow(p, va, type, 0);
   }
+  // The address of the access after the current one, for host prefetch hints: the next of
+  // the current range, else the stream's next record's if the stream can peek.
+  bool next_access(VirtAddr& va);
   // The translation of `va` issued at `issue` gave `r`: completes the access, or takes the
   // fault (false if the process did not survive it).
   bool finish_translation(Process& p, VirtAddr va, AccessType type, Cycles issue, const TranslateResult& r);
@@ -179,6 +186,8 @@ class Executor {
   TlbHierarchy* tlbs_;
   MemoryHierarchy* caches_;
   bool others_known_ = false, others_ = false;
+  TaskContext* ctx_ = nullptr;  // the context run() executes (next_access)
+  trace::Record ahead_;         // next_access()'s peek
   uint64_t accesses_ = 0, records_ = 0, faults_ = 0, busy_ = 0;
 };
 

@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "models/common/host_prefetch.h"
 #include "models/common/stats.h"
 #include "models/common/types.h"
 #include "models/memory/hierarchy_params.h"
@@ -89,7 +90,7 @@ class Cache {
 
   // A hint to the host: fetch the set `pa` maps to into the host's caches (no simulated effect).
   void prefetch(PhysAddr pa) const {
-    __builtin_prefetch(block(static_cast<uint32_t>((pa.value >> line_shift_) & set_mask_)));
+    host_prefetch(block(static_cast<uint32_t>((pa.value >> line_shift_) & set_mask_)));
   }
 
   // Functional path, no side effects (no counters, no policy update).

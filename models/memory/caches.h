@@ -39,6 +39,8 @@ class CachesModule : public sc_core::sc_module, public DataMemIf, public PteMemI
     return direct_.read_pte(pa, latency, served_by);
   }
   void write_pte(PhysAddr pa, uint64_t value, Cycles& latency) override { direct_.write_pte(pa, value, latency); }
+  const PhysicalMemory* contents() const override { return direct_.contents(); }
+  const MemoryHierarchy* caches() const override { return direct_.caches(); }
   const MemoryHierarchy& hierarchy() const { return hierarchy_; }
   MemoryHierarchy& hierarchy() { return hierarchy_; }  // the kernel's copy engine cleans and fills lines
 

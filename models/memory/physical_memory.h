@@ -13,6 +13,7 @@
 #include <memory>
 #include <vector>
 
+#include "models/common/host_prefetch.h"
 #include "models/common/types.h"
 #include "models/memory/memory_params.h"
 
@@ -43,6 +44,16 @@ class PhysicalMemory {
   uint64_t read64(PhysAddr pa) const {
     uint32_t s = slot_of(pa.pfn());
     return s == kNoSlot ? 0 : page(s)[(pa.value >> 3) & 511];
+  }
+  // Where read64(pa) reads, or null if the frame holds no table (a host prefetch hint's target).
+  const uint64_t* entry(PhysAddr pa) const {
+    uint32_t s = slot_of(pa.pfn());
+    return s == kNoSlot ? nullptr : &page(s)[(pa.value >> 3) & 511];
+  }
+  // A host hint: the index line entry() of a PTE in frame `pfn` will read first.
+  void prefetch_index(Pfn pfn) const {
+    const uint64_t c = pfn.value >> kChunkShift;
+    if (c < index_.size() && index_[c]) host_prefetch(&(*index_[c])[pfn.value & ((1u << kChunkShift) - 1)]);
   }
   // Returns false if the frame holds no table (a write the model cannot store).
   bool write64(PhysAddr pa, uint64_t v) {

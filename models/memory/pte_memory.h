@@ -18,6 +18,10 @@ class PteMemory {
   virtual ~PteMemory() = default;
   virtual uint64_t read_pte(PhysAddr pa, Cycles& latency, Level& served_by) = 0;
   virtual void write_pte(PhysAddr pa, uint64_t value, Cycles& latency) = 0;
+  // For host prefetch hints only (Walker::prefetch): the contents and caches behind this port
+  // when it reads them directly, else null (the TLM path: no hints).
+  virtual const PhysicalMemory* contents() const { return nullptr; }
+  virtual const MemoryHierarchy* caches() const { return nullptr; }
 };
 
 // The direct path (DMI-style): contents straight from PhysicalMemory, latency from the core's
@@ -37,6 +41,8 @@ class CachedPteMemory final : public PteMemory {
     served_by = a.where;
     return v;
   }
+  const PhysicalMemory* contents() const override { return &mem_; }
+  const MemoryHierarchy* caches() const override { return &caches_; }
   void write_pte(PhysAddr pa, uint64_t value, Cycles& latency) override {
     check(pa);
     if (!mem_.write64(pa, value)) unbacked(pa);

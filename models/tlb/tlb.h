@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "models/common/stats.h"
+#include "models/common/host_prefetch.h"
 #include "models/tlb/page_sizes.h"
 #include "models/common/replacement.h"
 #include "models/tlb/tlb_params.h"
@@ -61,6 +62,15 @@ class Tlb {
     const TlbEntry* e = probe(va, s, pcid);
     if (e) ++hits_;
     return e;
+  }
+  // A host hint: the host lines of the set a probe of `va` at size `s` reads (and a fill writes).
+  void prefetch(VirtAddr va, PageSize s) const {
+    if (!valid_[static_cast<unsigned>(s)]) return;
+    const uint32_t set = static_cast<uint32_t>((va.value >> page_shift(s)) & set_mask_);
+    const char* first = reinterpret_cast<const char*>(&entries_[size_t{set} * ways_]);
+    const char* last = reinterpret_cast<const char*>(&entries_[size_t{set} * ways_ + ways_]) - 1;
+    for (const char* a = first; a <= last; a += 64) host_prefetch(a);
+    host_prefetch(last);
   }
   // TlbLevel::count_repeated_hit.
   void count_repeated_hit() { ++hits_; }

@@ -30,6 +30,7 @@ TranslateResult TlbHierarchy::translate_slow(Pfn root, VirtAddr va, AccessType t
     t += stlb_.latency();
     e = stlb_.lookup(va, pcid_);
     if (e && permits(*e, type)) {
+      walked_ = false;
       r.pfn = e->frame_of(va);
       Translation tr = translation_of(*e, va);
       l1.fill(va, pcid_, tr);
@@ -42,6 +43,7 @@ TranslateResult TlbHierarchy::translate_slow(Pfn root, VirtAddr va, AccessType t
   uint32_t walker = 0;
   t = misses_.take_walker(t, walker);
   r.walk_at = Cycles{t - now.value};
+  walked_ = true;
   WalkResult w = walker_->walk(root, va, type, pcid_);
   t += w.latency.value;
   misses_.walker_done(walker, t);

@@ -24,6 +24,10 @@ class PageWalker {
   virtual void flush_caches(uint16_t pcid) = 0;                    // paging-structure caches of one context
   virtual void flush_caches() = 0;                                 // all of them
   virtual void invalidate_caches(VirtAddr va, uint16_t pcid) = 0;  // entries for one address
+  // Host hints with no simulated effect: a walk of `va` is likely soon (Walker::prefetch_path;
+  // 0: nothing to hint, then no prefetch_leaf).
+  virtual PhysAddr prefetch_path(Pfn root, VirtAddr va) { return PhysAddr{0}; }
+  virtual void prefetch_leaf(PhysAddr leaf) {}
 };
 
 class TlbHierarchy final : public Translator, public TlbControl {
@@ -75,6 +79,17 @@ class TlbHierarchy final : public Translator, public TlbControl {
     }
     return false;
   }
+  // Whether the last translation off the L1 path walked (rather than hit the STLB): the
+  // executor then hints the next access's walk to the host (prefetch).
+  bool walking() const { return walked_; }
+  // Host hints, no simulated effect, for a translation of `va` likely to miss soon, in two
+  // stages (Walker::prefetch_path): the STLB set and the page-table path, then, issued later,
+  // the leaf PTE (its address from the first stage; 0: none).
+  PhysAddr prefetch_path(Pfn root, VirtAddr va) {
+    stlb_.prefetch(va);
+    return walker_->prefetch_path(root, va);
+  }
+  void prefetch_leaf(PhysAddr leaf) { walker_->prefetch_leaf(leaf); }
   TranslateResult translate_after_l1(Pfn root, VirtAddr va, AccessType type, Cycles now, const TlbEntry* e) {
     forget_recent();  // the miss path may fill or invalidate the L1s
     return translate_slow(root, va, type, now, type == AccessType::kFetch ? l1i_ : l1d_, e);
@@ -126,6 +141,7 @@ class TlbHierarchy final : public Translator, public TlbControl {
   Recent recent_[2];
   PageWalker* walker_ = nullptr;
   uint64_t rewalks_ = 0;
+  bool walked_ = false;  // walking()
   // L1 hits that went on to translate_slow [DTLB, ITLB]; the L1's other hits are the fast
   // path's, whose latency is the L1's (counted here, on the rare path, not per fast hit).
   uint64_t slow_l1_hits_[2] = {};

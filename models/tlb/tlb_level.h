@@ -30,6 +30,10 @@ class TlbLevel {
     ++misses_;
     return nullptr;
   }
+  // A host hint, no simulated effect: the sets a lookup of `va` would probe into the host's caches.
+  void prefetch(VirtAddr va) const {
+    for (unsigned i = 0; i < probe_count_; ++i) banks_[probes_[i].bank].prefetch(va, probes_[i].size);
+  }
   // Counts a hit in `bank` without looking up: the caller knows the lookup would return the
   // entry the previous lookup of this level returned (same page and context, no fill,
   // invalidation or other lookup since), whose replacement touch would change no victim.

@@ -14,6 +14,8 @@ class DirectWalker final : public PageWalker {
   void flush_caches(uint16_t pcid) override { w_.flush_caches(pcid); }
   void flush_caches() override { w_.flush_caches(); }
   void invalidate_caches(VirtAddr va, uint16_t pcid) override { w_.invalidate_caches(va, pcid); }
+  PhysAddr prefetch_path(Pfn root, VirtAddr va) override { return w_.prefetch_path(root, va); }
+  void prefetch_leaf(PhysAddr leaf) override { w_.prefetch_leaf(leaf); }
 
  private:
   Walker& w_;

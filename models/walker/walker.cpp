@@ -18,7 +18,8 @@ const char* fault_kind_name(FaultKind k) {
 }
 
 Walker::Walker(const WalkerParams& p, PteMemory& mem, uint64_t seed)
-    : levels_(p.levels), setup_(p.setup_latency), psc_latency_(p.psc_latency), mem_(&mem) {
+    : levels_(p.levels), setup_(p.setup_latency), psc_latency_(p.psc_latency) {
+  attach(mem);
   const PscParams* params[] = {&p.pde, &p.pdpte, &p.pml4e, &p.pml5e};
   for (unsigned level = 2; level <= levels_; ++level) {
     const PscParams& q = *params[level - 2];

@@ -32,6 +32,8 @@ class WalkerModule : public sc_core::sc_module, public WalkIf, private PteMemory
   void flush_caches(uint16_t pcid) override { walker_.flush_caches(pcid); }
   void flush_caches() override { walker_.flush_caches(); }
   void invalidate_caches(VirtAddr va, uint16_t pcid) override { walker_.invalidate_caches(va, pcid); }
+  PhysAddr prefetch_path(Pfn root, VirtAddr va) override { return walker_.prefetch_path(root, va); }
+  void prefetch_leaf(PhysAddr leaf) override { walker_.prefetch_leaf(leaf); }
   const Walker& logic() const { return walker_; }
 
  private:

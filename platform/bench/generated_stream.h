@@ -21,7 +21,16 @@ class GeneratedStream final : public trace::RecordStream {
       : label_(std::move(label)), head_(std::move(head)), tail_(std::move(tail)), count_(count), gen_(std::move(gen)) {}
 
   bool next(trace::Record& r) override {
-    const uint64_t i = pos_++;
+    if (!at(pos_, r)) return false;  // past the end: stays there
+    ++pos_;
+    return true;
+  }
+  // Records are a function of their index: the next one costs what next() does.
+  bool peek(trace::Record& r) override { return at(pos_, r); }
+  std::string where() const override { return label_ + ": record " + std::to_string(pos_); }
+
+ private:
+  bool at(uint64_t i, trace::Record& r) const {
     if (i < head_.size()) {
       r = head_[i];
       return true;
@@ -36,12 +45,9 @@ class GeneratedStream final : public trace::RecordStream {
       r = tail_[t];
       return true;
     }
-    pos_ = i;  // stay at the end
     return false;
   }
-  std::string where() const override { return label_ + ": record " + std::to_string(pos_); }
 
- private:
   std::string label_;
   std::vector<trace::Record> head_, tail_;
   uint64_t count_;

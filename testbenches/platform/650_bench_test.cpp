@@ -5,6 +5,7 @@
 
 #include <fstream>
 
+#include "platform/bench/generated_stream.h"
 #include "testbenches/platform/run_helpers.h"
 
 namespace cowsim::test {
@@ -22,6 +23,40 @@ const nlohmann::json& workload(const nlohmann::json& result, const std::string& 
   for (const auto& w : result["workloads"])
     if (w["name"] == name) return w;
   throw std::runtime_error("no workload " + name);
+}
+
+TEST(Bench, GeneratedStreamPeeksTheRecordNextReturns) {
+  // peek() feeds the executor's host prefetch of the next walk: it must announce exactly the
+  // next record (head, generated, tail), consume nothing, and say nothing past the end.
+  auto rec = [](trace::Op op, uint64_t addr) {
+    trace::Record r;
+    r.op = op;
+    r.pid = 1;
+    r.addr = addr;
+    return r;
+  };
+  bench::GeneratedStream s("t", {rec(trace::Op::kWrite, 1), rec(trace::Op::kRead, 2)}, 5,
+                           [&](uint64_t i, trace::Record& r) { r = rec(trace::Op::kRead, 100 + bench::mix64(i) % 64); },
+                           {rec(trace::Op::kExit, 0)});
+  std::vector<uint64_t> addrs;
+  trace::Record r, ahead, again;
+  for (;;) {
+    const bool known = s.peek(ahead);
+    ASSERT_EQ(known, s.peek(again));  // peeking twice consumes nothing
+    if (!s.next(r)) {
+      EXPECT_FALSE(known);
+      break;
+    }
+    ASSERT_TRUE(known);
+    EXPECT_EQ(ahead, r);
+    EXPECT_EQ(again, r);
+    addrs.push_back(r.addr);
+  }
+  ASSERT_EQ(addrs.size(), 8u);  // 2 head + 5 generated + 1 tail
+  EXPECT_EQ(addrs[2], 100 + bench::mix64(0) % 64);
+  EXPECT_EQ(addrs[6], 100 + bench::mix64(4) % 64);
+  EXPECT_FALSE(s.next(r));  // stays at the end
+  EXPECT_FALSE(s.peek(r));
 }
 
 TEST(Bench, EveryWorkloadRunsAtTinySize) {

@@ -223,6 +223,47 @@ TEST(BinaryFormat, RecordsStraddlingReadBlocks) {
   }
 }
 
+TEST(BinaryFormat, PeekAnnouncesTheNextSingleAccess) {
+  // peek() is a host prefetch hint: when it answers, next() must return that record; it
+  // answers for buffered single accesses (the common record) and for nothing else.
+  NameTable names;
+  std::vector<Record> records;
+  for (uint64_t i = 0; i < 3000; ++i) {
+    Record r = rec(i % 3 == 0 ? Op::kWrite : Op::kRead, 1 + i % 5, 0x7f0000000000 + i * 8);
+    if (i % 7 == 0) r.len = 100;  // a range: two slots, not announced
+    records.push_back(r);
+    if (i % 500 == 0) {
+      Record s = rec(Op::kSnapshot, 1);
+      s.name = names.intern("s" + std::to_string(i));
+      records.push_back(s);
+    }
+  }
+  ScratchDir dir;
+  const std::string path = dir.write("peek.cwb", encode(records, names, Encoding::kBinary));
+  NameTable fresh;
+  auto stream = open_trace(path, fresh);
+  size_t i = 0, singles_announced = 0, singles = 0;
+  for (Record r, ahead;; ++i) {
+    const bool known = stream->peek(ahead);
+    if (!stream->next(r)) {
+      EXPECT_FALSE(known);
+      break;
+    }
+    ASSERT_LT(i, records.size());
+    if (known) {
+      ASSERT_EQ(ahead, r) << i;
+      EXPECT_EQ(records[i].len, 0u) << i;
+    }
+    if (records[i].op != Op::kSnapshot && records[i].len == 0) {
+      ++singles;
+      singles_announced += known;
+    }
+    EXPECT_EQ(records[i].op == Op::kSnapshot ? Op::kSnapshot : records[i].op, r.op) << i;
+  }
+  EXPECT_EQ(i, records.size());
+  EXPECT_GT(singles_announced, singles * 9 / 10);  // all but the first and those after a string
+}
+
 TEST(BinaryFormat, ContentBeatsExtension) {
   // A binary trace is recognised by its magic even if it is named .cwt.
   ScratchDir dir;

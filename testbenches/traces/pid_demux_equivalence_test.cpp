@@ -1,7 +1,9 @@
 // trace::PidDemux (one reader, per-process queues) against the PidFilter per process it
 // replaced: every process's stream must return exactly the records a fresh PidFilter returns,
 // whatever order the processes read in, when streams are opened late, reopened, or dropped,
-// and after the queues overflow (small bounds force the fallback to private filters).
+// and after the queues overflow (small bounds force the fallback to private filters). Each
+// stream's peek() (a host prefetch hint), when it answers, must announce exactly the record
+// next() then returns.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -21,6 +23,11 @@ class VectorStream final : public RecordStream {
     r = (*v_)[i_++];
     return true;
   }
+  bool peek(Record& r) override {
+    if (i_ == v_->size()) return false;
+    r = (*v_)[i_];
+    return true;
+  }
   std::string where() const override { return "record " + std::to_string(i_); }
 
  private:
@@ -37,7 +44,7 @@ std::vector<Record> filtered(const std::vector<Record>& all, uint32_t pid) {
 
 // One random run: `pids` processes, records spread over them with skew (some pids have long
 // bursts, as a child's accesses before its parent's wait), read in random interleavings.
-void check(uint64_t seed, size_t max_queued, bool* overflowed) {
+void check(uint64_t seed, size_t max_queued, bool* overflowed, uint64_t* peeked) {
   std::mt19937_64 rng(seed);
   const uint32_t pids = 1 + rng() % 12;
   std::vector<Record> all;
@@ -68,13 +75,20 @@ void check(uint64_t seed, size_t max_queued, bool* overflowed) {
     if (done[pid]) continue;
     const int reads = rng() % 8 == 0 ? 300 : 1;
     for (int k = 0; k < reads; ++k) {
-      Record r;
+      Record r, ahead;
+      const bool known = open[pid]->peek(ahead);
+      if (known) {
+        ASSERT_EQ(ahead.pid, pid) << "seed " << seed;
+        ++*peeked;
+      }
       if (!open[pid]->next(r)) {
+        ASSERT_FALSE(known) << "seed " << seed << ": peek announced a record past the end";
         done[pid] = true;
         ASSERT_EQ(got[pid], filtered(all, pid)) << "seed " << seed << " pid " << pid;
         break;
       }
       ASSERT_EQ(r.pid, pid);
+      if (known) ASSERT_EQ(ahead, r) << "seed " << seed << " pid " << pid;
       got[pid].push_back(r);
     }
     if (rng() % 500 == 0) open.erase(pid);  // dropped; a later stream starts over
@@ -89,14 +103,18 @@ void check(uint64_t seed, size_t max_queued, bool* overflowed) {
 
 TEST(PidDemux, EveryStreamEqualsItsPidFilter) {
   bool overflowed = false;
-  for (uint64_t seed = 1; seed <= 60; ++seed) check(seed, PidDemux::kDefaultMaxQueued, &overflowed);
+  uint64_t peeked = 0;
+  for (uint64_t seed = 1; seed <= 60; ++seed) check(seed, PidDemux::kDefaultMaxQueued, &overflowed, &peeked);
   EXPECT_FALSE(overflowed) << "these traces fit the default bound";
+  EXPECT_GT(peeked, 10000u) << "peek must answer from the queues and the shared reader";
 }
 
 TEST(PidDemux, EveryStreamEqualsItsPidFilterAfterOverflow) {
   bool overflowed = false;
-  for (uint64_t seed = 100; seed <= 160; ++seed) check(seed, 1 + seed % 50, &overflowed);
+  uint64_t peeked = 0;
+  for (uint64_t seed = 100; seed <= 160; ++seed) check(seed, 1 + seed % 50, &overflowed, &peeked);
   EXPECT_TRUE(overflowed) << "the small bounds must exercise the fallback";
+  EXPECT_GT(peeked, 10000u) << "peek must answer through the private filters too";
 }
 
 TEST(PidDemux, ReadsTheTraceOnceForManyProcesses) {
