@@ -53,12 +53,7 @@ class BinaryReader : public RecordStream {
         continue;
       }
       // Fast path: a valid single access, by far the most common record.
-      if (spec->slots == 1 && (spec->uses & kUseB) && COWSIM_LIKELY(fast_access_ok(s))) {
-        r = Record{};
-        r.op = spec->op;
-        r.pid = s.pid;
-        r.size = s.b;
-        r.addr = s.x;
+      if (COWSIM_LIKELY(fast_access(*spec, s, r))) {
         last_ = src_->offset();
         src_->consume(kSlotSize);
         return true;
@@ -73,18 +68,22 @@ class BinaryReader : public RecordStream {
     if (ended_ || src_->available() < kSlotSize) return false;
     const Slot s = load_slot(src_->data());
     const OpSpec* spec = specs_[s.op];
-    if (spec == nullptr || spec->slots != 1 || !(spec->uses & kUseB) || !fast_access_ok(s)) return false;
-    r = Record{};
-    r.op = spec->op;
-    r.pid = s.pid;
-    r.size = s.b;
-    r.addr = s.x;
-    return true;
+    return spec != nullptr && fast_access(*spec, s, r);
   }
 
   std::string where() const override { return at(last_); }
 
  private:
+  // A valid single access (next()'s fast path, and all peek() decodes): the record, or false.
+  bool fast_access(const OpSpec& spec, const Slot& s, Record& r) const {
+    if (spec.slots != 1 || !(spec.uses & kUseB) || !fast_access_ok(s)) return false;
+    r = Record{};
+    r.op = spec.op;
+    r.pid = s.pid;
+    r.size = s.b;
+    r.addr = s.x;
+    return true;
+  }
   static bool fast_access_ok(const Slot& s) {
     return s.a == 0 && single_access_ok(s.pid, s.b, s.x);
   }

@@ -42,10 +42,10 @@ class PhysicalMemory {
 
   // 8-byte aligned accesses. Reads of frames without stored contents return 0.
   uint64_t read64(PhysAddr pa) const {
-    uint32_t s = slot_of(pa.pfn());
-    return s == kNoSlot ? 0 : page(s)[(pa.value >> 3) & 511];
+    const uint64_t* e = entry(pa);
+    return e ? *e : 0;
   }
-  // Where read64(pa) reads, or null if the frame holds no table (a host prefetch hint's target).
+  // Where read64(pa) reads, or null if the frame holds no table (also a host prefetch's target).
   const uint64_t* entry(PhysAddr pa) const {
     uint32_t s = slot_of(pa.pfn());
     return s == kNoSlot ? nullptr : &page(s)[(pa.value >> 3) & 511];
